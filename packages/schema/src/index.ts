@@ -1,0 +1,52 @@
+export type { ErrorCode, ErrorLocation } from './errors.js';
+export { TfstreamError, isTfstreamError } from './errors.js';
+export type {
+  DataType,
+  Field,
+  FloatType,
+  IntegerType,
+  ScalarValue,
+  Schema,
+  Shape,
+  TimeUnit,
+  Value,
+} from './types.js';
+export {
+  DATA_TYPES,
+  INTEGER_RANGES,
+  SCHEMA_VERSION,
+  TIME_UNITS,
+  elementCount,
+  fieldLabel,
+  isIntegerType,
+  isScalarShape,
+  isTensorShape,
+  typeLabel,
+} from './types.js';
+export type { FieldJson, SchemaJson } from './schema-json.js';
+export {
+  MAX_TENSOR_ELEMENTS,
+  defineSchema,
+  fieldIndex,
+  parseSchema,
+  schemaToJson,
+} from './schema-json.js';
+export type { TypeMapping } from './type-table.js';
+export { SHAPE_FORMS, TYPE_TABLE, typeMapping } from './type-table.js';
+export type { ElementType } from './values/text-forms.js';
+export {
+  checkWellFormed,
+  formatElementText,
+  formatFloat32,
+  formatFloat64,
+  formatTime,
+  formatTimestamp,
+  normalizeElement,
+  parseDecimal,
+  parseElementText,
+  parseFloatText,
+  preview,
+  unitsPerSecond,
+} from './values/text-forms.js';
+export { decodeBase64, encodeBase64 } from './values/base64.js';
+export { civilFromDays, daysFromCivil, formatCivilDate } from './values/calendar.js';
