@@ -50,3 +50,4 @@ export {
 } from './values/text-forms.js';
 export { decodeBase64, encodeBase64 } from './values/base64.js';
 export { civilFromDays, daysFromCivil, formatCivilDate } from './values/calendar.js';
+export type { SampleCell, SampleRecord } from './infer/sample.js';

@@ -409,10 +409,10 @@ export function formatFloat32(value: number): string {
   return String(Number(value.toPrecision(lo)));
 }
 
-const DATE_TEXT = /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TEXT = /^([+-]\d{6,9}|\d{4})-(\d{2})-(\d{2})$/;
 const TIME_TEXT = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
 const TIMESTAMP_TEXT =
-  /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+  /^([+-]\d{6,9}|\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 function parseDate(field: ElementType, text: string): number {
   const m = DATE_TEXT.exec(text.trim());
