@@ -24,7 +24,10 @@ export interface MeasureOptions {
  * so that a noisy moment of the machine hits all of them alike. `fn` returns how many operations
  * (records) one call did.
  */
-export function measureInterleaved(fns: readonly (() => number)[], options: MeasureOptions = {}): Measurement[] {
+export function measureInterleaved(
+  fns: readonly (() => number)[],
+  options: MeasureOptions = {},
+): Measurement[] {
   const rounds = options.rounds ?? 7;
   const minRoundMs = options.minRoundMs ?? 150;
   // Warm up every function so that the JIT has settled before the first timed round.
@@ -58,8 +61,13 @@ export function median(values: readonly number[]): number {
 
 /** Prints rows as an aligned text table. */
 export function printTable(headers: readonly string[], rows: readonly (readonly string[])[]): void {
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...rows.map((row) => row[i]!.length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ');
   console.log(line(headers));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) {
@@ -82,5 +90,10 @@ export function writeResults(suite: string, results: unknown): string {
 
 /** Describes the machine, so that results files say where they were measured. */
 export function machine(): Record<string, string | number> {
-  return { node: process.versions.node, platform: process.platform, arch: process.arch, date: new Date().toISOString() };
+  return {
+    node: process.versions.node,
+    platform: process.platform,
+    arch: process.arch,
+    date: new Date().toISOString(),
+  };
 }

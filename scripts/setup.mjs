@@ -24,14 +24,19 @@ function stale() {
   for (const workspace of ['packages/schema', 'packages/codecs', 'packages/cli']) {
     manifests.push(join(workspace, 'package.json'));
   }
-  return manifests.some((file) => existsSync(join(root, file)) && statSync(join(root, file)).mtimeMs > since + 1000);
+  return manifests.some(
+    (file) => existsSync(join(root, file)) && statSync(join(root, file)).mtimeMs > since + 1000,
+  );
 }
 
 if (stale()) {
   console.log('tfstream: installing npm packages ...');
   const fresh = !existsSync(join(root, 'node_modules'));
   const args = fresh && existsSync(join(root, 'package-lock.json')) ? ['ci'] : ['install'];
-  const result = spawnSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync('npm', [...args, '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
     console.error('tfstream: npm install failed');
     process.exit(result.status ?? 1);

@@ -28,7 +28,21 @@ tfstream('schema', 'import', join(data, 'schema.pbtxt'));
 tfstream('inspect', train, '--limit', '3');
 tfstream('convert', train, join(out, 'train.arrow'));
 tfstream('convert', join(out, 'train.arrow'), join(out, 'train.csv'));
-tfstream('convert', join(out, 'train.csv'), join(out, 'train.jsonl'), '--schema', join(data, 'schema.pbtxt'));
-tfstream('convert', join(out, 'train.jsonl'), join(out, 'train.tfrecord'), '--schema', join(data, 'schema.pbtxt'));
+tfstream(
+  'convert',
+  join(out, 'train.csv'),
+  join(out, 'train.jsonl'),
+  '--schema',
+  join(data, 'schema.pbtxt'),
+);
+tfstream(
+  'convert',
+  join(out, 'train.jsonl'),
+  join(out, 'train.tfrecord'),
+  '--schema',
+  join(data, 'schema.pbtxt'),
+);
 tfstream('inspect', join(out, 'train.tfrecord'), '--limit', '3');
-console.log(`\nThe same 234 records went TFRecord -> Arrow -> CSV -> JSONL -> TFRecord; files are in ${relative(root, out)}/.`);
+console.log(
+  `\nThe same 234 records went TFRecord -> Arrow -> CSV -> JSONL -> TFRecord; files are in ${relative(root, out)}/.`,
+);

@@ -35,7 +35,9 @@ export async function loadSchemaFile(path: string): Promise<Schema> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new TfstreamError('SCHEMA_INVALID', `not valid JSON: ${(error as Error).message}`, { file: path });
+    throw new TfstreamError('SCHEMA_INVALID', `not valid JSON: ${(error as Error).message}`, {
+      file: path,
+    });
   }
   const doc = json as { input?: { schema?: unknown } };
   // A job document carries its input schema; accept it too.

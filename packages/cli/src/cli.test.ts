@@ -41,10 +41,17 @@ describe('tfstream CLI', () => {
     const result = await tfstream(['schema', 'infer', join(penguin, 'train.tfrecord.gz')]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const schema = JSON.parse(result.stdout) as { fields: { name: string; type: string; shape?: unknown }[] };
+    const schema = JSON.parse(result.stdout) as {
+      fields: { name: string; type: string; shape?: unknown }[];
+    };
     const byName = Object.fromEntries(schema.fields.map((field) => [field.name, field]));
     expect(byName.species).toEqual({ name: 'species', type: 'int64' });
-    for (const name of ['culmen_length_mm', 'culmen_depth_mm', 'flipper_length_mm', 'body_mass_g']) {
+    for (const name of [
+      'culmen_length_mm',
+      'culmen_depth_mm',
+      'flipper_length_mm',
+      'body_mass_g',
+    ]) {
       expect(byName[name]).toEqual({ name, type: 'float32' });
     }
   });
@@ -55,7 +62,14 @@ describe('tfstream CLI', () => {
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as {
       fields: { name: string; type: string; nullable?: boolean }[];
-      inference: { fields: { name: string; confidence: number; nullCount: number; conflicts: { value: string }[] }[] };
+      inference: {
+        fields: {
+          name: string;
+          confidence: number;
+          nullCount: number;
+          conflicts: { value: string }[];
+        }[];
+      };
     };
     expect(report.fields).toEqual([
       { name: 'id', type: 'int32' },
@@ -85,7 +99,13 @@ describe('tfstream CLI', () => {
     expect(result.code).toBe(0);
     const records = lines(result.stdout).map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records).toHaveLength(2);
-    expect(Object.keys(records[0]!).sort()).toEqual(['body_mass_g', 'culmen_depth_mm', 'culmen_length_mm', 'flipper_length_mm', 'species']);
+    expect(Object.keys(records[0]!).sort()).toEqual([
+      'body_mass_g',
+      'culmen_depth_mm',
+      'culmen_length_mm',
+      'flipper_length_mm',
+      'species',
+    ]);
   });
 
   it('converts through every format and gets the same records back', async () => {
@@ -95,7 +115,13 @@ describe('tfstream CLI', () => {
     const chain = ['a.arrow', 'b.csv', 'c.jsonl', 'd.tfrecord.gz', 'e.tfrecord'];
     let previous = source;
     for (const next of chain) {
-      const step = await tfstream(['convert', previous, next, '--schema', join(penguin, 'schema.pbtxt')]);
+      const step = await tfstream([
+        'convert',
+        previous,
+        next,
+        '--schema',
+        join(penguin, 'schema.pbtxt'),
+      ]);
       expect(step.stderr).toMatch(/^wrote 234 records to /);
       expect(step.code).toBe(0);
       previous = join(work, next);
@@ -105,9 +131,22 @@ describe('tfstream CLI', () => {
   });
 
   it('keeps int64 beyond 2^53 exact from CSV to TFRecord to JSON Lines', async () => {
-    writeFileSync(join(work, 'big.csv'), 'id,v\n9223372036854775807,1\n-9223372036854775808,2\n9007199254740993,3\n');
-    writeFileSync(join(work, 'big.json'), JSON.stringify({ fields: [{ name: 'id', type: 'int64' }, { name: 'v', type: 'int16' }] }));
-    expect((await tfstream(['convert', 'big.csv', 'big.tfrecord', '--schema', 'big.json', '-q'])).code).toBe(0);
+    writeFileSync(
+      join(work, 'big.csv'),
+      'id,v\n9223372036854775807,1\n-9223372036854775808,2\n9007199254740993,3\n',
+    );
+    writeFileSync(
+      join(work, 'big.json'),
+      JSON.stringify({
+        fields: [
+          { name: 'id', type: 'int64' },
+          { name: 'v', type: 'int16' },
+        ],
+      }),
+    );
+    expect(
+      (await tfstream(['convert', 'big.csv', 'big.tfrecord', '--schema', 'big.json', '-q'])).code,
+    ).toBe(0);
     const result = await tfstream(['inspect', 'big.tfrecord', '--schema', 'big.json']);
     expect(lines(result.stdout)).toEqual([
       '{"id":"9223372036854775807","v":1}',
@@ -122,33 +161,67 @@ describe('tfstream CLI', () => {
       rows.push(`p${i},${i === 17 ? 'abc' : 20 + i}`);
     }
     writeFileSync(join(work, 'data.csv'), `${rows.join('\n')}\n`);
-    writeFileSync(join(work, 'people.json'), JSON.stringify({ fields: [{ name: 'name', type: 'string' }, { name: 'age', type: 'int32' }] }));
+    writeFileSync(
+      join(work, 'people.json'),
+      JSON.stringify({
+        fields: [
+          { name: 'name', type: 'string' },
+          { name: 'age', type: 'int32' },
+        ],
+      }),
+    );
     const result = await tfstream(['inspect', 'data.csv', '--schema', 'people.json']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('CODEC_TYPE_MISMATCH: data.csv: record 17: field "age": expected int32, got "abc"\n');
+    expect(result.stderr).toBe(
+      'CODEC_TYPE_MISMATCH: data.csv: record 17: field "age": expected int32, got "abc"\n',
+    );
     // The 16 good records before the bad one are printed, not lost.
     expect(lines(result.stdout)).toHaveLength(16);
   });
 
   it('writes out the records before a bad one when converting, and can skip bad records', async () => {
-    const failed = await tfstream(['convert', 'data.csv', 'partial.jsonl', '--schema', 'people.json']);
+    const failed = await tfstream([
+      'convert',
+      'data.csv',
+      'partial.jsonl',
+      '--schema',
+      'people.json',
+    ]);
     expect(failed.code).toBe(1);
     expect(lines(readFileSync(join(work, 'partial.jsonl'), 'utf8'))).toHaveLength(16);
-    const skipped = await tfstream(['convert', 'data.csv', 'skipped.jsonl', '--schema', 'people.json', '--skip-errors']);
+    const skipped = await tfstream([
+      'convert',
+      'data.csv',
+      'skipped.jsonl',
+      '--schema',
+      'people.json',
+      '--skip-errors',
+    ]);
     expect(skipped.code).toBe(1);
-    expect(skipped.stderr).toContain('skipped CODEC_TYPE_MISMATCH: data.csv: record 17: field "age"');
+    expect(skipped.stderr).toContain(
+      'skipped CODEC_TYPE_MISMATCH: data.csv: record 17: field "age"',
+    );
     expect(lines(readFileSync(join(work, 'skipped.jsonl'), 'utf8'))).toHaveLength(19);
   });
 
   it('reports a corrupt TFRecord with its byte offset', async () => {
-    const good = await tfstream(['convert', 'data.csv', 'ok.tfrecord', '--schema', 'people.json', '--skip-errors']);
+    const good = await tfstream([
+      'convert',
+      'data.csv',
+      'ok.tfrecord',
+      '--schema',
+      'people.json',
+      '--skip-errors',
+    ]);
     expect(good.code).toBe(1);
     const bytes = readFileSync(join(work, 'ok.tfrecord'));
-    bytes[bytes.length - 6] ^= 0xff; // a data byte of the last record
+    bytes[bytes.length - 6]! ^= 0xff; // a data byte of the last record
     writeFileSync(join(work, 'corrupt.tfrecord'), bytes);
     const result = await tfstream(['inspect', 'corrupt.tfrecord', '--schema', 'people.json']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^TFRECORD_CORRUPT: corrupt\.tfrecord: record 19: byte offset \d+: /);
+    expect(result.stderr).toMatch(
+      /^TFRECORD_CORRUPT: corrupt\.tfrecord: record 19: byte offset \d+: /,
+    );
     expect(result.stderr.split('\n')).toHaveLength(2);
     expect(lines(result.stdout)).toHaveLength(18);
   });
@@ -162,7 +235,7 @@ describe('tfstream CLI', () => {
     expect(missing.stderr).toBe('IO_ERROR: nope.csv: no such file\n');
   });
 
-  it('says so when it cannot tell a file\'s format', async () => {
+  it("says so when it cannot tell a file's format", async () => {
     writeFileSync(join(work, 'notes.txt'), 'hello\n');
     const result = await tfstream(['inspect', 'notes.txt']);
     expect(result.code).toBe(1);

@@ -55,11 +55,17 @@ function report(error: unknown, io: CliIo): number {
     io.stderr.write(`${error.message}\n`);
     return error.code === 'USAGE' ? 2 : 1;
   }
-  if (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+  if (
+    error instanceof Error &&
+    'code' in error &&
+    String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')
+  ) {
     io.stderr.write(`USAGE: ${error.message}\n`);
     return 2;
   }
   // A bug of ours, not bad data: say so, with the stack, so that it can be reported.
-  io.stderr.write(`INTERNAL_ERROR: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  io.stderr.write(
+    `INTERNAL_ERROR: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   return 70;
 }

@@ -2,7 +2,7 @@ import type { Schema, SampleRecord, TfstreamError } from '@tfstream/schema';
 import type { RecordBatch, RecordBatchBuilder } from './batch/record-batch.js';
 
 /** The file formats tfstream reads and writes. */
-export type FormatName = 'tfrecord' | 'jsonl' | 'csv' | 'arrow' | 'raw';
+export type FormatName = 'tfrecord' | 'jsonl' | 'csv' | 'arrow';
 
 /**
  * What to do with a record that cannot be decoded: `'fail'` stops the stream with the error

@@ -51,3 +51,14 @@ export {
 export { decodeBase64, encodeBase64 } from './values/base64.js';
 export { civilFromDays, daysFromCivil, formatCivilDate } from './values/calendar.js';
 export type { SampleCell, SampleRecord } from './infer/sample.js';
+export type {
+  FieldConflict,
+  FieldInference,
+  InferOptions,
+  InferredSchema,
+  SchemaInferrerOptions,
+} from './infer/schema-inferrer.js';
+export { SchemaInferrer, inferSchema } from './infer/schema-inferrer.js';
+export type { TextProtoField, TextProtoMessage, TextProtoValue } from './pbtxt/text-proto.js';
+export { parseTextProto } from './pbtxt/text-proto.js';
+export { schemaFromPbtxt } from './pbtxt/tfmd-schema.js';

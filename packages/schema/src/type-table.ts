@@ -33,7 +33,7 @@ const INT_EXAMPLE = { kind: 'int64_list', form: 'the value' } as const;
 
 /**
  * The one mapping table from each data type to every representation. `docs/types.md` is generated
- * from it (`npm run docs:types`), and the codecs follow it.
+ * from it (`npx tsx scripts/gen-types-doc.ts`), and the codecs follow it.
  */
 export const TYPE_TABLE: readonly TypeMapping[] = [
   {

@@ -46,7 +46,10 @@ export async function convertCommand(args: readonly string[], io: CliIo): Promis
   }
   if (!values.quiet) {
     const seconds = (performance.now() - started) / 1000;
-    await write(io.stderr, `wrote ${records} records to ${output} in ${seconds.toFixed(2)} s${skipped > 0 ? `, skipped ${skipped}` : ''}\n`);
+    await write(
+      io.stderr,
+      `wrote ${records} records to ${output} in ${seconds.toFixed(2)} s${skipped > 0 ? `, skipped ${skipped}` : ''}\n`,
+    );
   }
   return skipped > 0 ? 1 : 0;
 }

@@ -29,7 +29,11 @@ export async function schemaCommand(args: readonly string[], io: CliIo): Promise
       return 0;
     }
     default:
-      throw usage(action === undefined ? 'tfstream schema needs an action: infer, import or check' : `unknown action "${action}"`);
+      throw usage(
+        action === undefined
+          ? 'tfstream schema needs an action: infer, import or check'
+          : `unknown action "${action}"`,
+      );
   }
 }
 
@@ -53,7 +57,12 @@ async function infer(args: readonly string[], io: CliIo): Promise<number> {
     limit: positiveInt('limit', values.limit, 1000),
     ...(values.format === undefined ? {} : { format: values.format }),
   });
-  const out = values.report ? { ...schemaToJson(inferred.schema), inference: { records: inferred.records, fields: inferred.fields } } : schemaToJson(inferred.schema);
+  const out = values.report
+    ? {
+        ...schemaToJson(inferred.schema),
+        inference: { records: inferred.records, fields: inferred.fields },
+      }
+    : schemaToJson(inferred.schema);
   await write(io.stdout, `${JSON.stringify(out, null, 2)}\n`);
   return 0;
 }

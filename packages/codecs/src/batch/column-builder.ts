@@ -120,7 +120,15 @@ export class ColumnBuilder {
   pushBytes(bytes: Uint8Array, start = 0, end = bytes.length): void {
     const length = end - start;
     this.ensureVarCapacity(length);
-    this.data!.set(bytes.subarray(start, end), this.dataLength);
+    const data = this.data!;
+    if (length <= SMALL_COPY) {
+      // A loop beats creating a subarray for the short values most columns hold.
+      for (let i = 0, at = this.dataLength; i < length; i++) {
+        data[at + i] = bytes[start + i]!;
+      }
+    } else {
+      data.set(bytes.subarray(start, end), this.dataLength);
+    }
     this.dataLength += length;
     this.valueOffsets![++this.elements] = this.dataLength;
   }
@@ -407,6 +415,8 @@ export class ColumnBuilder {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Values up to this many bytes are copied byte by byte by `pushBytes`. */
+const SMALL_COPY = 32;
 
 function isFlat(value: unknown): boolean {
   if (ArrayBuffer.isView(value)) {

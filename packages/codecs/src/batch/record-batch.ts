@@ -4,7 +4,8 @@ import type { Column } from './column.js';
 import { elementRange, isValid } from './column.js';
 import { ColumnBuilder } from './column-builder.js';
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a string element may begin with U+FEFF, which the default decoder would drop.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** One element of a column as its logical value. */
 export function elementValue(

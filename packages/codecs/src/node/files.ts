@@ -57,7 +57,7 @@ async function readHead(path: string, bytes: number): Promise<Uint8Array> {
 
 /** Guesses the format from the first decompressed bytes. */
 async function sniffFormat(path: string, gzip: boolean): Promise<FormatName | undefined> {
-  let head = new Uint8Array(0);
+  let head: Uint8Array = new Uint8Array(0);
   for await (const chunk of readFileChunks(path, gzip)) {
     head = chunk.subarray(0, 64);
     break;
@@ -66,7 +66,10 @@ async function sniffFormat(path: string, gzip: boolean): Promise<FormatName | un
     return 'tfrecord';
   }
   const text = new TextDecoder().decode(head).replace(/^\uFEFF/, '');
-  if (text.startsWith('ARROW1') || (head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff)) {
+  if (
+    text.startsWith('ARROW1') ||
+    (head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff)
+  ) {
     return 'arrow';
   }
   if (/^\s*\{/.test(text)) {
@@ -78,7 +81,11 @@ async function sniffFormat(path: string, gzip: boolean): Promise<FormatName | un
 function looksLikeTfrecord(head: Uint8Array): boolean {
   // uint64 length little-endian: a plausible record length has zero high bytes.
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  return view.getUint32(4, true) === 0 && view.getUint32(0, true) > 0 && view.getUint32(0, true) < 1 << 30;
+  return (
+    view.getUint32(4, true) === 0 &&
+    view.getUint32(0, true) > 0 &&
+    view.getUint32(0, true) < 1 << 30
+  );
 }
 
 /** The file's bytes in chunks, decompressed when `gzip`; constant memory. */
@@ -140,12 +147,18 @@ export interface RecordFile {
  * for await (const batch of file.batches) console.log(batch.numRows);
  * ```
  */
-export async function readRecordFile(path: string, options: ReadFileOptions = {}): Promise<RecordFile> {
+export async function readRecordFile(
+  path: string,
+  options: ReadFileOptions = {},
+): Promise<RecordFile> {
   const { format, gzip } = await detectFileFormat(path, options.format);
   let inferred: InferredSchema | undefined;
   let schema = options.schema;
   if (schema === undefined) {
-    inferred = await inferFileSchema(path, { limit: options.sample ?? 1000, ...(options.format === undefined ? {} : { format: options.format }) });
+    inferred = await inferFileSchema(path, {
+      limit: options.sample ?? 1000,
+      ...(options.format === undefined ? {} : { format: options.format }),
+    });
     schema = inferred.schema;
   }
   format.checkSchema(schema);
@@ -155,7 +168,9 @@ export async function readRecordFile(path: string, options: ReadFileOptions = {}
     format,
     schema,
     inferred,
-    batches: { [Symbol.asyncIterator]: () => format.decode(readFileChunks(path, gzip), decodeOptions) },
+    batches: {
+      [Symbol.asyncIterator]: () => format.decode(readFileChunks(path, gzip), decodeOptions),
+    },
   };
 }
 
@@ -169,9 +184,15 @@ export interface InferFileOptions extends InferOptions {
  * Infers a file's schema from its first records.
  * @throws TfstreamError `SCHEMA_INFER_EMPTY` when the file has no records
  */
-export async function inferFileSchema(path: string, options: InferFileOptions = {}): Promise<InferredSchema> {
+export async function inferFileSchema(
+  path: string,
+  options: InferFileOptions = {},
+): Promise<InferredSchema> {
   const { format, gzip } = await detectFileFormat(path, options.format);
-  const samples = format.sample(readFileChunks(path, gzip), { limit: options.limit ?? 1000, source: path });
+  const samples = format.sample(readFileChunks(path, gzip), {
+    limit: options.limit ?? 1000,
+    source: path,
+  });
   try {
     return await inferSchema(samples, options);
   } catch (error) {
@@ -221,9 +242,13 @@ export class RecordFileWriter {
   static async open(path: string, schema: Schema, format?: FormatName): Promise<RecordFileWriter> {
     const name = format ?? resolveFormatName(basename(path));
     if (name === undefined) {
-      throw new TfstreamError('FORMAT_UNKNOWN', 'cannot tell the output format from the file name; end it in .csv, .jsonl, .tfrecord, .tfrecord.gz or .arrow', {
-        file: path,
-      });
+      throw new TfstreamError(
+        'FORMAT_UNKNOWN',
+        'cannot tell the output format from the file name; end it in .csv, .jsonl, .tfrecord, .tfrecord.gz or .arrow',
+        {
+          file: path,
+        },
+      );
     }
     const resolved = await loadFormat(name);
     resolved.checkSchema(schema);
@@ -249,7 +274,9 @@ export class RecordFileWriter {
     await this.put(this.encoder.end());
     this.sink.end();
     if (!this.file.writableFinished) {
-      await Promise.race([once(this.file, 'finish'), once(this.file, 'close')]).catch(() => undefined);
+      await Promise.race([once(this.file, 'finish'), once(this.file, 'close')]).catch(
+        () => undefined,
+      );
     }
     this.check();
   }

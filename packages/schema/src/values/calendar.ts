@@ -48,6 +48,7 @@ export function formatCivilDate(days: number): string {
   return `${yearText}-${pad2(month)}-${pad2(day)}`;
 }
 
+/** Two-digit, zero-padded text of a number from 0 to 99. */
 export function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }

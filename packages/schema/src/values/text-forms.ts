@@ -34,7 +34,9 @@ function mismatch(field: ElementType, detail: string): TfstreamError {
 export function preview(value: unknown): string {
   let text: string;
   if (typeof value === 'string') {
-    text = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    // Cut at 40 UTF-16 units, but never between the two halves of a surrogate pair.
+    const cut = /[\uD800-\uDBFF]/.test(value.charAt(39)) ? 39 : 40;
+    text = JSON.stringify(value.length > 40 ? `${value.slice(0, cut)}…` : value);
   } else if (typeof value === 'bigint') {
     text = `${value}n`;
   } else if (value instanceof Uint8Array) {
@@ -504,10 +506,12 @@ function parseTimestamp(field: ElementType, text: string): bigint {
   if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
     const sign = zone[0] === '-' ? -1n : 1n;
     const digits = zone.slice(1).replace(':', '');
-    const offset = BigInt(
-      Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4) || '0') * 60,
-    );
-    seconds -= sign * offset;
+    const offsetHours = Number(digits.slice(0, 2));
+    const offsetMinutes = Number(digits.slice(2, 4) || '0');
+    if (offsetHours > 23 || offsetMinutes > 59) {
+      throw mismatch(field, `${preview(text)} has no valid UTC offset (±HH:MM up to ±23:59)`);
+    }
+    seconds -= sign * BigInt(offsetHours * 3600 + offsetMinutes * 60);
   }
   return checkInt64(
     field,
