@@ -97,3 +97,35 @@ export function machine(): Record<string, string | number> {
     date: new Date().toISOString(),
   };
 }
+
+/**
+ * The async twin of {@link measureInterleaved}, for decoders that consume async iterables. `fn`
+ * resolves to how many operations (records) one call did.
+ */
+export async function measureInterleavedAsync(
+  fns: readonly (() => Promise<number>)[],
+  options: MeasureOptions = {},
+): Promise<Measurement[]> {
+  const rounds = options.rounds ?? 7;
+  const minRoundMs = options.minRoundMs ?? 150;
+  for (const fn of fns) {
+    const end = performance.now() + minRoundMs;
+    while (performance.now() < end) {
+      await fn();
+    }
+  }
+  const perRound: number[][] = fns.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < fns.length; i++) {
+      let ops = 0;
+      const start = performance.now();
+      let now = start;
+      while (now - start < minRoundMs) {
+        ops += await fns[i]!();
+        now = performance.now();
+      }
+      perRound[i]!.push((ops * 1000) / (now - start));
+    }
+  }
+  return perRound.map((values) => ({ opsPerSecond: median(values), rounds: values }));
+}

@@ -23,3 +23,18 @@ export { jsonlFormat } from './json/jsonl-format.js';
 export type { CsvOptions } from './csv/csv-format.js';
 export { createCsvFormat, csvFormat } from './csv/csv-format.js';
 export { rawCodec } from './raw/raw-codec.js';
+export type {
+  BatchEncoder,
+  DeadLetter,
+  DecodeLimits,
+  DecodeOptions,
+  EncodeOptions,
+  ErrorPolicy,
+  Format,
+  FormatName,
+  RecordCodec,
+  RecordCodecName,
+  SampleOptions,
+} from './format.js';
+export { DEFAULT_MAX_RECORD_BYTES } from './format.js';
+export { DecodeContext, flushOnError } from './batch/decode-context.js';

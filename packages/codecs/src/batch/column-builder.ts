@@ -43,6 +43,7 @@ export class ColumnBuilder {
   private markElements = 0;
   private markData = 0;
   private markNulls = 0;
+  private handedOver = false;
 
   constructor(field: Field, capacity = 1024) {
     this.field = field;
@@ -332,22 +333,42 @@ export class ColumnBuilder {
     this.truncateElements(this.rowStart);
   }
 
-  /** The finished column. The builder can keep going; the column shares no memory with it. */
+  /**
+   * The finished column. Its arrays are views of the builder's memory, handed over without a
+   * copy: the builder only ever writes past them, and {@link reset} moves on to fresh memory.
+   */
   finish(): Column {
     const rows = this.rows;
+    this.handedOver = true;
+    this.mark();
     return {
       field: this.field,
       length: rows,
-      validity: this.nullCount > 0 ? this.validity!.slice(0, rows) : undefined,
-      offsets: this.offsets?.slice(0, rows + 1),
-      values: this.values?.slice(0, this.elements),
-      data: this.data?.slice(0, this.dataLength),
-      valueOffsets: this.valueOffsets?.slice(0, this.elements + 1),
+      validity: this.nullCount > 0 ? this.validity!.subarray(0, rows) : undefined,
+      offsets: this.offsets?.subarray(0, rows + 1),
+      values: this.values?.subarray(0, this.elements),
+      data: this.data?.subarray(0, this.dataLength),
+      valueOffsets: this.valueOffsets?.subarray(0, this.elements + 1),
     };
   }
 
-  /** Forgets every row, keeping the allocated memory. */
+  /** Forgets every row. Memory handed over by {@link finish} is left to its column. */
   reset(): void {
+    if (this.handedOver) {
+      this.handedOver = false;
+      // Fresh arrays of the same capacity: the next batch is likely the same size.
+      if (this.values !== undefined) {
+        const Ctor = this.values.constructor as new (length: number) => GrowableArray;
+        this.values = new Ctor(this.values.length);
+      }
+      if (this.data !== undefined) {
+        this.data = new Uint8Array(this.data.length);
+        this.valueOffsets = new Int32Array(this.valueOffsets!.length);
+      }
+      if (this.offsets !== undefined) {
+        this.offsets = new Int32Array(this.offsets.length);
+      }
+    }
     this.rows = 0;
     this.elements = 0;
     this.rowStart = 0;
