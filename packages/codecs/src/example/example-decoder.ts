@@ -40,7 +40,7 @@ const BULK_COPY_MIN = 16;
 const PREDICTIONS = 256;
 const EMPTY = new Uint8Array(0);
 const utf8 = new TextEncoder();
-const text = new TextDecoder();
+const text = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function sinkOf(field: Field): number {
   switch (field.type) {

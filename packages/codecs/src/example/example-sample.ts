@@ -5,7 +5,7 @@ import type { SampleCell, SampleRecord, ScalarValue } from '@tfstream/schema';
 import { KIND_BYTES, KIND_FLOAT, KIND_INT64 } from './example-kinds.js';
 import { WireReader } from './wire.js';
 
-const text = new TextDecoder();
+const text = new TextDecoder('utf-8', { ignoreBOM: true });
 const scratch = new Float32Array(1);
 const scratchBytes = new Uint8Array(scratch.buffer);
 

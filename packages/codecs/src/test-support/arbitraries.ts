@@ -15,6 +15,8 @@ import type { FieldJson } from '@tfstream/schema';
 
 const TRICKY_STRINGS = [
   '',
+  '\uFEFF',
+  '\uFEFFbom',
   ' ',
   '"',
   '""',

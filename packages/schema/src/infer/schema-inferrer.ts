@@ -123,7 +123,7 @@ function typedPreview(type: DataType, value: ScalarValue): string {
     return formatFloat32(value);
   }
   if (value instanceof Uint8Array && isValidUtf8(value)) {
-    return previewSample(new TextDecoder().decode(value));
+    return previewSample(new TextDecoder('utf-8', { ignoreBOM: true }).decode(value));
   }
   return previewSample(value);
 }

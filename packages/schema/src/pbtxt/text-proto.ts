@@ -53,7 +53,7 @@ const SIMPLE_ESCAPES: Readonly<Record<string, number>> = {
   '?': 63,
 };
 const UTF8_ENCODER = new TextEncoder();
-const UTF8_DECODER = new TextDecoder();
+const UTF8_DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function invalid(detail: string, line: number, source: string | undefined): TfstreamError {
   return new TfstreamError('SCHEMA_PBTXT_INVALID', detail, {

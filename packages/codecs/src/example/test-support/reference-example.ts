@@ -25,7 +25,7 @@ export interface ProtoFeature {
 }
 
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function flatten(value: Value, out: ScalarValue[]): ScalarValue[] {
   if (Array.isArray(value)) {
