@@ -20,21 +20,12 @@ import { TfstreamError, defineSchema } from '@tfstream/schema';
 import { concatBytes } from '../batch/decode-context.js';
 import { RecordBatch } from '../batch/record-batch.js';
 import { arrowFormat, arrowSchemaToSchema } from './index.js';
+import { seededRandom } from '../test-support/chunks.js';
 
 const INPUTS = 100_000;
 const SEED = 0x5eed_a770;
 
-/** mulberry32: a small, seeded PRNG, so that every run tries the same inputs. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 interface Seed {
   readonly name: string;

@@ -27,7 +27,7 @@ import {
   jsonValueText,
   pushElementValue,
 } from '../json/json-value.js';
-import { RecordSplitter, skipBom } from '../json/line-splitter.js';
+import { RecordSplitter, decodeSplitRecords, skipBom } from '../json/line-splitter.js';
 import { CsvCellWriter, CsvRecordScanner, checkDelimiter, splitCsvRecord } from './csv-parser.js';
 
 /** Options of {@link createCsvFormat}. */
@@ -182,24 +182,7 @@ async function* decodeCsv(
     const rows = table;
     return ctx.decodeRecord((builder) => rows.readRow(bytes, line, builder), bytes, { line });
   };
-  for await (const chunk of skipBom(chunks)) {
-    for (const bytes of splitter.push(chunk)) {
-      const batch = decodeRecord(bytes);
-      if (batch !== undefined) {
-        yield batch;
-      }
-    }
-  }
-  for (const bytes of splitter.end()) {
-    const batch = decodeRecord(bytes);
-    if (batch !== undefined) {
-      yield batch;
-    }
-  }
-  const rest = ctx.flush();
-  if (rest !== undefined) {
-    yield rest;
-  }
+  yield* decodeSplitRecords(chunks, splitter, ctx, decodeRecord);
 }
 
 function readHeader(

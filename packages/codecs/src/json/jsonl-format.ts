@@ -14,7 +14,7 @@ import type {
 import { DEFAULT_MAX_RECORD_BYTES } from '../format.js';
 import { parseJsonEntries } from './exact-json.js';
 import { JsonRecordReader, JsonRecordWriter, checkBatchSchema, decodeUtf8 } from './json-record.js';
-import { RecordSplitter, skipBom } from './line-splitter.js';
+import { RecordSplitter, decodeSplitRecords, skipBom } from './line-splitter.js';
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -82,24 +82,7 @@ async function* decodeJsonl(
     }
     return ctx.decodeRecord((builder) => reader.readBytes(text, builder, line), text, { line });
   };
-  for await (const chunk of skipBom(chunks)) {
-    for (const bytes of splitter.push(chunk)) {
-      const batch = decodeLine(bytes);
-      if (batch !== undefined) {
-        yield batch;
-      }
-    }
-  }
-  for (const bytes of splitter.end()) {
-    const batch = decodeLine(bytes);
-    if (batch !== undefined) {
-      yield batch;
-    }
-  }
-  const rest = ctx.flush();
-  if (rest !== undefined) {
-    yield rest;
-  }
+  yield* decodeSplitRecords(chunks, splitter, ctx, decodeLine);
 }
 
 async function* sampleJsonl(

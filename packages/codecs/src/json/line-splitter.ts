@@ -2,6 +2,8 @@
 // with a quote-aware scanner, RFC 4180 CSV records), in constant memory: only the bytes of the
 // record being assembled are kept, and never more than the record size limit.
 import { TfstreamError } from '@tfstream/schema';
+import type { DecodeContext } from '../batch/decode-context.js';
+import type { RecordBatch } from '../batch/record-batch.js';
 
 const LF = 0x0a;
 
@@ -175,4 +177,35 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
+}
+
+/**
+ * Splits a stream (a leading BOM skipped) into records with `splitter` and hands each to `decode`
+ * (`null` for a record over the size limit), yielding every batch `decode` completes and, at the
+ * end, the records still in `ctx`.
+ */
+export async function* decodeSplitRecords(
+  chunks: AsyncIterable<Uint8Array>,
+  splitter: RecordSplitter,
+  ctx: DecodeContext,
+  decode: (bytes: Uint8Array | null) => RecordBatch | undefined,
+): AsyncGenerator<RecordBatch> {
+  for await (const chunk of skipBom(chunks)) {
+    for (const bytes of splitter.push(chunk)) {
+      const batch = decode(bytes);
+      if (batch !== undefined) {
+        yield batch;
+      }
+    }
+  }
+  for (const bytes of splitter.end()) {
+    const batch = decode(bytes);
+    if (batch !== undefined) {
+      yield batch;
+    }
+  }
+  const rest = ctx.flush();
+  if (rest !== undefined) {
+    yield rest;
+  }
 }

@@ -1,16 +1,11 @@
 // Seeded random inputs for fuzz tests: a small PRNG and the mutations that break binary formats
 // (bit flips, truncations, inserted and deleted bytes, hostile varint lengths).
+import { seededRandom } from '../../test-support/chunks.js';
 
-/** mulberry32: a fast 32-bit PRNG; the same seed gives the same sequence. */
+/** A seeded generator of uint32 values; the same seed gives the same sequence. */
 export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const random = seededRandom(seed);
+  return () => Math.floor(random() * 4294967296);
 }
 
 /** A random integer in `[0, n)`. */
