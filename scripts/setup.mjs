@@ -2,7 +2,7 @@
 // Installs what a fresh checkout lacks, so that `npm start` and `npm test` are the only two
 // commands anybody needs. Fast when everything is in place: it only compares two files' times.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,10 +20,12 @@ function stale() {
     return true;
   }
   const since = statSync(installed).mtimeMs;
-  const manifests = ['package.json', 'package-lock.json'];
-  for (const workspace of ['packages/schema', 'packages/codecs', 'packages/cli']) {
-    manifests.push(join(workspace, 'package.json'));
-  }
+  const { workspaces = [] } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const manifests = [
+    'package.json',
+    'package-lock.json',
+    ...workspaces.map((dir) => join(dir, 'package.json')),
+  ];
   return manifests.some(
     (file) => existsSync(join(root, file)) && statSync(join(root, file)).mtimeMs > since + 1000,
   );
