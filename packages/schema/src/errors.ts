@@ -32,7 +32,66 @@ export type ErrorCode =
   /** A file could not be opened or read. */
   | 'IO_ERROR'
   /** A command line was used wrongly. */
-  | 'USAGE';
+  | 'USAGE'
+  /**
+   * A runtime connection broke the wire protocol: a frame longer than the limit, a header that
+   * is not a known message, an unsupported protocol version, a message out of order.
+   */
+  | 'PROTOCOL_ERROR'
+  /** A runtime connection presented a wrong auth token in its hello; it is refused and closed. */
+  | 'AUTH_FAILED'
+  /** A message was sent on, or awaited from, a runtime connection that is closed. */
+  | 'CONNECTION_CLOSED'
+  /** A role process (worker or parameter server) died, crashed, hung or ran out of memory. */
+  | 'ROLE_FAILED'
+  /** `connectRole()` ran outside a role process: its `TFSTREAM_*` environment is missing or bad. */
+  | 'ROLE_ENV_INVALID'
+  /** A run failed: a role exhausted its restarts, or the cluster could not form in time. */
+  | 'CLUSTER_FAILED'
+  /** A run was cancelled before it finished; pending waits on it reject with this code. */
+  | 'CLUSTER_CANCELLED'
+  /**
+   * A job document is not valid: a missing or unknown property, a value out of range, a mode or
+   * transfer that does not fit the input, a schema or model file that cannot be read. The message
+   * names the JSON path, e.g. `cluster.workers`.
+   */
+  | 'JOB_INVALID'
+  /** The model's TypeScript source does not compile; the message gives `file:line:column`. */
+  | 'COMPILE_ERROR'
+  /**
+   * The model code threw while it was loaded or run; the message gives `file:line:column` in the
+   * user's own source, mapped back through the source map.
+   */
+  | 'USER_CODE_ERROR'
+  /**
+   * A field's values cannot become a tensor: a type with no tensor form (timestamp), a null row
+   * without `fillNull`, a list without `pad`, or a value outside int32. Names the field and row.
+   */
+  | 'TENSOR_CONVERSION'
+  /**
+   * What model code wrote does not fit the job's output schema: an unknown or missing field, a
+   * wrong dtype or shape, rows of unequal count. Names the field and, where it can, the row.
+   */
+  | 'OUTPUT_SCHEMA_MISMATCH'
+  /**
+   * The job context was used wrongly: no runtime installed, a second runtime installed, the
+   * context used after it was closed, or a call that the role does not allow.
+   */
+  | 'CONTEXT_ERROR'
+  /** No TensorFlow.js backend could be started, or another backend was already chosen. */
+  | 'ENGINE_ERROR'
+  /**
+   * A parameter session failed: the model's variables differ from those on the parameter
+   * servers, the model is not compiled, or the session was used after it was closed.
+   */
+  | 'SESSION_ERROR'
+  /**
+   * A model definition (`defineModel`) is incomplete or returned the wrong thing: `build` gave no
+   * LayersModel, `features` gave no labels to train on, no `output` to run inference with.
+   */
+  | 'MODEL_INVALID'
+  /** A hyperparameter given to a run is unknown to the model or has the wrong type. */
+  | 'HYPERPARAMETER_INVALID';
 
 /** Where an error happened, as precisely as the codec can tell. All parts are optional. */
 export interface ErrorLocation {

@@ -1,0 +1,6 @@
+export {
+  isTfjsNodeInstalled,
+  loadTfjsNode,
+  nodeEngineSupport,
+  wasmDirectory,
+} from './node-engine.js';
