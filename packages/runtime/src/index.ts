@@ -138,3 +138,89 @@ export {
   mapErrorToSource,
   parseJob,
 } from './job/index.js';
+// Parameter servers: the `ps` role process and its request/response protocol.
+export type { CheckpointTensor, ShardCheckpoint } from './ps/checkpoint-file.js';
+export {
+  readShardCheckpoint,
+  shardCheckpointDir,
+  writeShardCheckpoint,
+} from './ps/checkpoint-file.js';
+export type { ParameterServerAnswer, ParameterServerOptions } from './ps/parameter-server.js';
+export { ParameterServer } from './ps/parameter-server.js';
+export type { ParameterServerRoleOptions } from './ps/ps-main.js';
+export { serveParameterServer } from './ps/ps-main.js';
+export type {
+  PsCheckpointRequest,
+  PsCheckpointResponse,
+  PsCreateRequest,
+  PsCreateResponse,
+  PsErrorResponse,
+  PsFinishRequest,
+  PsFinishResponse,
+  PsPullRequest,
+  PsPushRequest,
+  PsPushResponse,
+  PsRequest,
+  PsResponse,
+  PsWeightsResponse,
+} from './ps/ps-protocol.js';
+export {
+  PS_CHANNEL,
+  RUN_ENV,
+  decodeTensors,
+  encodeTensors,
+  parsePsRequest,
+  parsePsResponse,
+  psMessage,
+} from './ps/ps-protocol.js';
+// Worker side of the parameter servers.
+export type { ParameterClientOptions } from './worker/parameter-client.js';
+export { ParameterClient } from './worker/parameter-client.js';
+export { MODEL_JSON, readSavedModel, writeSavedModel } from './worker/saved-model.js';
+// Runs: a job on a cluster, fed from its input into its sink (coordinator side).
+export type {
+  OutputEvent,
+  RunEvent,
+  RunOutcome,
+  RunProgress,
+  StartRunOptions,
+  SummaryEvent,
+} from './coordinator/run.js';
+export { Run, startRun } from './coordinator/run.js';
+export type { FeedOptions, FeedProgress, FeedTransfer } from './coordinator/feed/feed.js';
+export { Feed } from './coordinator/feed/feed.js';
+export type { InFlightBatch } from './coordinator/feed/in-flight-ledger.js';
+export { InFlightLedger } from './coordinator/feed/in-flight-ledger.js';
+export type { RecordSource } from './coordinator/feed/record-source.js';
+export { RecordCursor, openRecordSource } from './coordinator/feed/record-source.js';
+export type { SyntheticOptions } from './coordinator/feed/synthetic-source.js';
+export {
+  SENSORS_SCHEMA,
+  SYNTHETIC_GENERATORS,
+  syntheticRecords,
+  syntheticSchema,
+} from './coordinator/feed/synthetic-source.js';
+export type { KeyedOutputRow, RecordSink } from './coordinator/sink/record-sink.js';
+export { DedupeSink, FileSink, MemorySink, StdoutSink } from './coordinator/sink/record-sink.js';
+// The record channels between the feed and the workers, and the worker spec file.
+export type {
+  AckMeta,
+  InputBatchMeta,
+  InputEndMeta,
+  InputOpenMeta,
+  OutputMeta,
+  WireKey,
+} from './protocol/record-channels.js';
+export {
+  RECORD_CHANNEL,
+  decodeRecordBody,
+  encodeRecordBody,
+  fromWireKey,
+  keyId,
+  toWireKey,
+} from './protocol/record-channels.js';
+export type { WorkerSpec } from './protocol/worker-spec.js';
+export { WORKER_SPEC_ENV } from './protocol/worker-spec.js';
+// Worker: the worker role process's runtime binding.
+export type { ParameterBackend, RemoteBindingOptions } from './worker/remote-binding.js';
+export { InProcessParameters, RemoteBinding } from './worker/remote-binding.js';

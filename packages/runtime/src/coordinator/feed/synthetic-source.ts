@@ -1,0 +1,130 @@
+// Seeded, rate-controlled generators of records, for demos, benchmarks and tests.
+import type { RecordBatch } from '@tfstream/codecs';
+import { RecordBatchBuilder } from '@tfstream/codecs';
+import type { Schema } from '@tfstream/schema';
+import { TfstreamError, parseSchema } from '@tfstream/schema';
+
+/** Options of {@link syntheticRecords}. */
+export interface SyntheticOptions {
+  /** Records per second; as fast as they are taken when absent. */
+  readonly rate?: number;
+  /** Records in all; endless when absent. */
+  readonly count?: number;
+  /** PRNG seed; default 0. */
+  readonly seed?: number;
+  /** Most records per yielded batch; default 256. */
+  readonly maxBatch?: number;
+  /** Stops the generator (an endless stream ends when it aborts). */
+  readonly signal?: AbortSignal;
+}
+
+/** The generators by name. */
+export const SYNTHETIC_GENERATORS = ['sensors'] as const;
+
+/**
+ * The schema of the `sensors` generator: `id` (int64 position), `temperature`, `humidity`,
+ * `vibration` (float32) and `label` (int32: 1 when `temperature + 2 * vibration > 1.5`).
+ */
+export const SENSORS_SCHEMA: Schema = parseSchema(
+  {
+    version: 1,
+    fields: [
+      { name: 'id', type: 'int64' },
+      { name: 'temperature', type: 'float32' },
+      { name: 'humidity', type: 'float32' },
+      { name: 'vibration', type: 'float32' },
+      { name: 'label', type: 'int32' },
+    ],
+  },
+  'sensors generator',
+);
+
+/** The schema a generator's records have. @throws `JOB_INVALID` for an unknown generator. */
+export function syntheticSchema(generator: string): Schema {
+  if (generator === 'sensors') {
+    return SENSORS_SCHEMA;
+  }
+  throw new TfstreamError(
+    'JOB_INVALID',
+    `input.source.generator: unknown generator ${JSON.stringify(generator)}; use one of ${SYNTHETIC_GENERATORS.join(', ')}`,
+  );
+}
+
+/** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/**
+ * The records of a named generator, in batches. With a `rate`, record `i` is released at
+ * `start + i / rate` seconds, and a batch holds the records that are due (so a slow consumer
+ * gets bigger batches, never a burst beyond what is due). Same seed, same records.
+ *
+ * @example
+ * ```ts
+ * for await (const batch of syntheticRecords('sensors', { rate: 100, count: 1000, seed: 1 })) {
+ *   console.log(batch.numRows);
+ * }
+ * ```
+ */
+export async function* syntheticRecords(
+  generator: string,
+  options: SyntheticOptions = {},
+): AsyncGenerator<RecordBatch> {
+  const schema = syntheticSchema(generator);
+  const random = prng(options.seed ?? 0);
+  const count = options.count ?? Number.POSITIVE_INFINITY;
+  const maxBatch = options.maxBatch ?? 256;
+  const start = Date.now();
+  let produced = 0;
+  while (produced < count && options.signal?.aborted !== true) {
+    let due = maxBatch;
+    if (options.rate !== undefined) {
+      const elapsed = (Date.now() - start) / 1000;
+      due = Math.floor(elapsed * options.rate) + 1 - produced;
+      if (due <= 0) {
+        await sleep((produced / options.rate) * 1000 - (Date.now() - start), options.signal);
+        continue;
+      }
+    }
+    const n = Math.min(due, maxBatch, count - produced);
+    const builder = new RecordBatchBuilder(schema, n);
+    for (let i = 0; i < n; i++) {
+      const temperature = random() * 2 - 0.5;
+      const humidity = random();
+      const vibration = random();
+      builder.appendRow({
+        id: BigInt(produced + i),
+        temperature,
+        humidity,
+        vibration,
+        label: temperature + 2 * vibration > 1.5 ? 1 : 0,
+      });
+    }
+    produced += n;
+    yield builder.finish();
+  }
+}
