@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'packages', 'cli', 'bin', 'tfstream.js');
-const data = join(root, 'examples', 'penguin', 'data');
+const data = join(root, 'examples', 'penguin-data');
 const out = join(root, '.tfstream', 'example');
 mkdirSync(out, { recursive: true });
 

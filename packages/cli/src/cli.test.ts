@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
 const bin = join(root, 'packages/cli/bin/tfstream.js');
-const penguin = join(root, 'examples/penguin/data');
+const penguin = join(root, 'examples/penguin-data');
 const work = mkdtempSync(join(tmpdir(), 'tfstream-cli-'));
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -324,6 +324,8 @@ export async function startRun(job: Job, options: StartRunOptions): Promise<Run>
     transfer,
     mode: job.mode,
     workers: job.cluster.workers,
+    lockstep:
+      job.mode !== 'inference' && job.cluster.training === 'sync' && job.cluster.workers > 1,
     ...(job.mode === 'inference' ? {} : { epochs: job.training.epochs }),
     ...(job.input.key === undefined ? {} : { keyField: job.input.key }),
     ...(outputSchema === undefined ? {} : { outputSchema }),

@@ -1,4 +1,5 @@
 import type { RecordBatch } from '@tfstream/codecs';
+import { RecordBatchBuilder } from '@tfstream/codecs';
 import type { Schema } from '@tfstream/schema';
 import { TfstreamError } from '@tfstream/schema';
 import type { Frame } from '../../protocol/index.js';
@@ -50,6 +51,12 @@ export interface FeedOptions {
   readonly onProgress?: (progress: FeedProgress) => void;
   /** Called with a worker's tensor summary (`summary` channel meta). */
   readonly onSummary?: (worker: number, summary: unknown) => void;
+  /**
+   * Sync training: batches go to the workers in strict turn, and a pass read whole (`batch`
+   * transfer) is cut into a multiple of the worker count, so that every worker gets as many batches
+   * as the others and none waits at a sync step for a worker that has no data left in the pass.
+   */
+  readonly lockstep?: boolean;
 }
 
 /** Counts of a feed. */
@@ -208,6 +215,9 @@ export class Feed {
             whole.push(part);
             part = await cursor.take(transfer.batchSize);
           }
+          if (this.#options.lockstep === true) {
+            whole = evenBatches(whole, this.#workers.length);
+          }
         }
         for (;;) {
           if (this.#stopped) {
@@ -316,6 +326,16 @@ export class Feed {
   /** The next worker, round-robin, that reads this pass and has credit. */
   #pick(): number | undefined {
     const n = this.#workers.length;
+    if (this.#options.lockstep === true) {
+      // Strict turn: wait for the next worker rather than give its batch to another.
+      const state = this.#workers[this.#next]!;
+      if (state.open === this.#epoch && state.credit > 0) {
+        const index = this.#next;
+        this.#next = (index + 1) % n;
+        return index;
+      }
+      return undefined;
+    }
     for (let i = 0; i < n; i++) {
       const index = (this.#next + i) % n;
       const state = this.#workers[index]!;
@@ -488,4 +508,38 @@ export class Feed {
         return;
     }
   }
+}
+
+/**
+ * The same records in a number of batches that is a multiple of `workers` (at least `workers`
+ * when there are that many records), sizes differing by one at most, in order.
+ */
+export function evenBatches(batches: readonly RecordBatch[], workers: number): RecordBatch[] {
+  const total = batches.reduce((sum, batch) => sum + batch.numRows, 0);
+  if (total === 0 || batches.length % workers === 0) {
+    return [...batches];
+  }
+  const count = Math.min(total, Math.ceil(batches.length / workers) * workers);
+  const schema = batches[0]!.schema;
+  const out: RecordBatch[] = [];
+  let builder = new RecordBatchBuilder(schema);
+  let target = Math.ceil(total / count);
+  let left = total;
+  let slots = count;
+  for (const batch of batches) {
+    for (let row = 0; row < batch.numRows; row++) {
+      builder.appendRow(batch.row(row).toObject());
+      if (builder.length === target) {
+        out.push(builder.finish());
+        left -= target;
+        slots--;
+        builder = new RecordBatchBuilder(schema);
+        target = slots > 0 ? Math.ceil(left / slots) : 0;
+      }
+    }
+  }
+  if (builder.length > 0) {
+    out.push(builder.finish());
+  }
+  return out;
 }
