@@ -242,3 +242,50 @@ describe('tfstream CLI', () => {
     expect(result.stderr).toMatch(/^FORMAT_UNKNOWN: notes\.txt: /);
   });
 });
+
+describe('tfstream run', () => {
+  it('trains the penguin example on 2 workers + 1 parameter server, then predicts the unlabelled rows', async () => {
+    const train = await tfstream([
+      'run',
+      join(root, 'examples/penguin-train/job.json'),
+      '--epochs',
+      '20',
+      '-q',
+    ]);
+    expect(train.code).toBe(0);
+    expect(train.stderr).toMatch(/penguin-train: finished in [\d.]+ s/);
+    expect(train.stderr).toMatch(/records in 4680, out 4680/);
+    const accuracy = Number(/acc ([\d.]+)/.exec(train.stderr)?.[1]);
+    expect(accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(train.stderr).toContain(join(work, '.tfstream/models/penguin-train'));
+
+    // The example's inference job, pointed at the model this test's training run published.
+    const job = JSON.parse(
+      readFileSync(join(root, 'examples/penguin-infer/job.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    writeFileSync(
+      join(work, 'infer.json'),
+      JSON.stringify({
+        ...job,
+        input: {
+          ...(job.input as object),
+          source: { kind: 'file', path: join(penguin, 'penguins_unlabelled.csv') },
+        },
+        model: { language: 'typescript', path: join(root, 'examples/penguin-infer/model.ts') },
+        inference: { modelPath: join(work, '.tfstream/models/penguin-train') },
+      }),
+    );
+    const infer = await tfstream(['run', 'infer.json', '--out', 'p.jsonl', '-q']);
+    expect(infer.stderr).toMatch(/penguin-infer: finished/);
+    expect(infer.code).toBe(0);
+    const predictions = lines(readFileSync(join(work, 'p.jsonl'), 'utf8')).map(
+      (line) => JSON.parse(line) as { species: number; probability: number },
+    );
+    // One prediction per unlabelled row.
+    expect(predictions).toHaveLength(10);
+    for (const prediction of predictions) {
+      expect([0, 1, 2]).toContain(prediction.species);
+      expect(prediction.probability).toBeGreaterThan(1 / 3);
+    }
+  });
+});

@@ -2,11 +2,14 @@ import { isTfstreamError } from '@tfstream/schema';
 import type { CliIo } from './cli-io.js';
 import { CONVERT_HELP, convertCommand } from './commands/convert.js';
 import { INSPECT_HELP, inspectCommand } from './commands/inspect.js';
+import { RUN_HELP, runCommand } from './commands/run.js';
 import { SCHEMA_HELP, schemaCommand } from './commands/schema.js';
 
 const VERSION = '0.1.0';
 
 export const HELP = `tfstream ${VERSION}: author and run TensorFlow.js jobs on streams of records
+
+${RUN_HELP}
 
 ${SCHEMA_HELP}
 
@@ -31,6 +34,8 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         return await inspectCommand(rest, io);
       case 'convert':
         return await convertCommand(rest, io);
+      case 'run':
+        return await runCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
