@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: until the studio exists (issue 4), it runs the example that shows what tfstream
-// does today: infer a schema from TensorFlow's own TFRecord file, print records, and convert them
-// between formats losslessly.
+// `npm start`: until the studio exists (issue 4), it runs the examples that show what tfstream
+// does today: infer a schema from TensorFlow's own TFRecord file, print records, convert them
+// between formats losslessly, train the penguin classifier on 2 workers + 1 parameter server, and
+// predict unlabelled penguins with the model it exported.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
