@@ -47,3 +47,5 @@ tfstream('inspect', join(out, 'train.tfrecord'), '--limit', '3');
 console.log(
   `\nThe same 234 records went TFRecord -> Arrow -> CSV -> JSONL -> TFRecord; files are in ${relative(root, out)}/.`,
 );
+tfstream('run', join(root, 'examples', 'penguin-train', 'job.json'), '--quiet');
+tfstream('run', join(root, 'examples', 'penguin-infer', 'job.json'), '--quiet');
