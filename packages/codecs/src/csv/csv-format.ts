@@ -27,7 +27,7 @@ import {
   jsonValueText,
   pushElementValue,
 } from '../json/json-value.js';
-import { RecordSplitter, decodeSplitRecords, skipBom } from '../json/line-splitter.js';
+import { RecordSplitter, decodeSplitRecords, splitRecords } from '../json/line-splitter.js';
 import { CsvCellWriter, CsvRecordScanner, checkDelimiter, splitCsvRecord } from './csv-parser.js';
 
 /** Options of {@link createCsvFormat}. */
@@ -256,21 +256,13 @@ async function* sampleCsv(
       throw error instanceof TfstreamError ? error.at({ ...file, record, line }) : error;
     }
   };
-  for await (const chunk of skipBom(chunks)) {
-    for (const bytes of splitter.push(chunk)) {
-      const sample = sampleRecord(bytes);
-      if (sample !== undefined) {
-        yield sample;
-        if (record >= limit) {
-          return;
-        }
-      }
-    }
-  }
-  for (const bytes of splitter.end()) {
+  for await (const bytes of splitRecords(chunks, splitter)) {
     const sample = sampleRecord(bytes);
     if (sample !== undefined) {
       yield sample;
+      if (record >= limit) {
+        return;
+      }
     }
   }
 }

@@ -14,7 +14,7 @@ import type {
 import { DEFAULT_MAX_RECORD_BYTES } from '../format.js';
 import { parseJsonEntries } from './exact-json.js';
 import { JsonRecordReader, JsonRecordWriter, checkBatchSchema, decodeUtf8 } from './json-record.js';
-import { RecordSplitter, decodeSplitRecords, skipBom } from './line-splitter.js';
+import { RecordSplitter, decodeSplitRecords, splitRecords } from './line-splitter.js';
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -135,21 +135,13 @@ async function* sampleJsonl(
     }
     return sample;
   };
-  for await (const chunk of skipBom(chunks)) {
-    for (const bytes of splitter.push(chunk)) {
-      const sample = sampleLine(bytes);
-      if (sample !== undefined) {
-        yield sample;
-        if (record >= limit) {
-          return;
-        }
-      }
-    }
-  }
-  for (const bytes of splitter.end()) {
+  for await (const bytes of splitRecords(chunks, splitter)) {
     const sample = sampleLine(bytes);
     if (sample !== undefined) {
       yield sample;
+      if (record >= limit) {
+        return;
+      }
     }
   }
 }

@@ -180,9 +180,22 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /**
- * Splits a stream (a leading BOM skipped) into records with `splitter` and hands each to `decode`
- * (`null` for a record over the size limit), yielding every batch `decode` completes and, at the
- * end, the records still in `ctx`.
+ * The records of a stream (a leading BOM skipped), split by `splitter`: each record's bytes, or
+ * `null` for a record over the size limit; the last record without a line end included.
+ */
+export async function* splitRecords(
+  chunks: AsyncIterable<Uint8Array>,
+  splitter: RecordSplitter,
+): AsyncGenerator<Uint8Array | null> {
+  for await (const chunk of skipBom(chunks)) {
+    yield* splitter.push(chunk);
+  }
+  yield* splitter.end();
+}
+
+/**
+ * Hands every record of a stream (see {@link splitRecords}) to `decode`, yielding every batch
+ * `decode` completes and, at the end, the records still in `ctx`.
  */
 export async function* decodeSplitRecords(
   chunks: AsyncIterable<Uint8Array>,
@@ -190,15 +203,7 @@ export async function* decodeSplitRecords(
   ctx: DecodeContext,
   decode: (bytes: Uint8Array | null) => RecordBatch | undefined,
 ): AsyncGenerator<RecordBatch> {
-  for await (const chunk of skipBom(chunks)) {
-    for (const bytes of splitter.push(chunk)) {
-      const batch = decode(bytes);
-      if (batch !== undefined) {
-        yield batch;
-      }
-    }
-  }
-  for (const bytes of splitter.end()) {
+  for await (const bytes of splitRecords(chunks, splitter)) {
     const batch = decode(bytes);
     if (batch !== undefined) {
       yield batch;
