@@ -10,6 +10,7 @@ export default tseslint.config(
       'bench/results/**',
       'coverage/**',
       'test-results/**',
+      '.tfstream/**',
     ],
   },
   js.configs.recommended,
