@@ -1,16 +1,20 @@
 // `npm run bench -- pipeline`: the runtime end to end, against baselines measured in the same run.
 // - inference throughput, micro-batch 64, 2 worker processes, vs a bare `model.predict` loop in 2
-//   processes on the same model and backend (target: at least 0.9x);
+//   processes on the same model and backend (target: at least 0.9x); with the CPU time one record
+//   costs in each (coordinator and workers, every thread), and what one output message costs on
+//   this machine, the two bounds that explain the ratio on a machine with as many cores as workers;
 // - launch to first output (target: under 1.5 s);
+// - stream transfer latency per record, from the feed sending it to its output arriving at the
+//   coordinator (p50, p99), next to the model's own per-record predict time in the same run;
 // - sync training records/s with 2 workers vs 1 (penguin example, 1 parameter server).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobJson, RunOutcome } from '@tfstream/runtime';
 import { parseJob, startRun } from '@tfstream/runtime';
-import { BENCH_MODEL_SOURCE } from './support/bench-model.js';
+import { BENCH_MODEL_SOURCE, BENCH_TIMED_MODEL_SOURCE } from './support/bench-model.js';
 import { machine, median, printTable, rate, writeResults } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,8 +24,16 @@ const WORKERS = 2;
 const BATCH = 64;
 const RECORDS = 200_000;
 const ROUNDS = 3;
+/** Stream latency: records at a rate the workers keep up with, so that no record queues. */
+const STREAM_RECORDS = 3000;
+const STREAM_RATE = 500;
 
-function baselineProcess(records: number): Promise<number> {
+interface BaselineProcess {
+  readonly recordsPerSecond: number;
+  readonly cpuMicrosPerRecord: number;
+}
+
+function baselineProcess(records: number): Promise<BaselineProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -36,22 +48,72 @@ function baselineProcess(records: number): Promise<number> {
     child.on('error', reject);
     child.on('close', (code) =>
       code === 0
-        ? resolve((JSON.parse(out) as { recordsPerSecond: number }).recordsPerSecond)
+        ? resolve(JSON.parse(out) as BaselineProcess)
         : reject(new Error(`baseline exited ${code}`)),
     );
   });
 }
 
-async function baseline(): Promise<number> {
-  const rates = await Promise.all(
+interface BaselineRound {
+  readonly recordsPerSecond: number;
+  readonly cpuMicrosPerRecord: number;
+}
+
+async function baseline(): Promise<BaselineRound> {
+  const processes = await Promise.all(
     Array.from({ length: WORKERS }, () => baselineProcess(RECORDS / WORKERS)),
   );
-  return rates.reduce((sum, value) => sum + value, 0);
+  return {
+    recordsPerSecond: processes.reduce((sum, p) => sum + p.recordsPerSecond, 0),
+    cpuMicrosPerRecord: median(processes.map((p) => p.cpuMicrosPerRecord)),
+  };
+}
+
+/** CPU time (user + system, every thread) a process has used, in µs; Linux only. */
+function processCpuMicros(pid: number): number | undefined {
+  const path = `/proc/${pid}/stat`;
+  if (!existsSync(path)) {
+    return undefined;
+  }
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
+
+interface MessageCost {
+  /** µs a busy sender spends in socket.write() for one message to a sleeping process. */
+  readonly senderMicros: number;
+  /** µs of CPU the sleeping process spends per message it is woken for (and answers). */
+  readonly receiverMicros: number;
+}
+
+/** What one output message costs, the floor of the pipeline (see support/message-cost.ts). */
+function messageCost(): Promise<MessageCost> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(here, 'support/message-cost.ts')],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as MessageCost)
+        : reject(new Error(`message-cost exited ${code}`)),
+    );
+  });
 }
 
 interface InferenceRound {
   readonly recordsPerSecond: number;
   readonly firstOutputMs: number;
+  /** Cores the coordinator process used from the first output to the end. */
+  readonly coordinatorCores: number;
+  /** CPU time per record (all threads), of the coordinator and of the workers, in µs. */
+  readonly coordinatorCpuMicrosPerRecord: number;
+  readonly workerCpuMicrosPerRecord: number | undefined;
 }
 
 async function inference(round: number): Promise<InferenceRound> {
@@ -78,13 +140,34 @@ async function inference(round: number): Promise<InferenceRound> {
   const launched = performance.now();
   const run = await startRun(job, { runDir: join(work, `run-${round}`), window: 8 });
   let firstOutput: number | undefined;
+  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  // Worker CPU from the first output to the last (the workers are gone once the run ended).
+  const workerCpu: { pid: number; first: number | undefined; last: number | undefined }[] = [];
+  let rows = 0;
   run.on((event) => {
-    if (event.type === 'output' && firstOutput === undefined) {
+    if (event.type !== 'output') {
+      return;
+    }
+    rows += event.count;
+    if (firstOutput === undefined) {
       firstOutput = performance.now();
+      cpuAtFirst = process.cpuUsage();
+      for (const role of run.coordinator.roles.filter((r) => r.role === 'worker')) {
+        workerCpu.push({ pid: role.pid, first: processCpuMicros(role.pid), last: undefined });
+      }
+    }
+    if (rows === RECORDS) {
+      for (const worker of workerCpu) {
+        worker.last = processCpuMicros(worker.pid);
+      }
     }
   });
   const result: RunOutcome = await run.result;
   const ended = performance.now();
+  const cpu = process.cpuUsage(cpuAtFirst);
+  const workerMicros = workerCpu.every((w) => w.first !== undefined && w.last !== undefined)
+    ? workerCpu.reduce((sum, w) => sum + w.last! - w.first!, 0)
+    : undefined;
   if (result.state !== 'finished' || result.rowsWritten !== RECORDS || firstOutput === undefined) {
     throw new Error(
       `inference run ${result.state}: ${result.reason ?? ''}, ${result.rowsWritten} rows`,
@@ -93,6 +176,66 @@ async function inference(round: number): Promise<InferenceRound> {
   return {
     recordsPerSecond: RECORDS / ((ended - firstOutput) / 1000),
     firstOutputMs: firstOutput - launched,
+    coordinatorCores: (cpu.user + cpu.system) / 1000 / (ended - firstOutput),
+    coordinatorCpuMicrosPerRecord: (cpu.user + cpu.system) / RECORDS,
+    workerCpuMicrosPerRecord: workerMicros === undefined ? undefined : workerMicros / RECORDS,
+  };
+}
+
+interface StreamLatency {
+  readonly p50: number;
+  readonly p99: number;
+  /** The model's own time per record (predict and read back), median and 99th percentile. */
+  readonly predictP50: number;
+  readonly predictP99: number;
+}
+
+async function streamLatency(): Promise<StreamLatency> {
+  const job = parseJob(
+    {
+      version: 1,
+      name: 'bench-stream',
+      mode: 'inference',
+      input: {
+        source: {
+          kind: 'synthetic',
+          generator: 'sensors',
+          count: STREAM_RECORDS,
+          rate: STREAM_RATE,
+          seed: 7,
+        },
+        schema: 'infer',
+      },
+      output: {
+        schema: { version: 1, fields: [{ name: 'label', type: 'int32' }] },
+        sink: { kind: 'memory', tail: 10 },
+      },
+      transfer: { mode: 'stream' },
+      cluster: { workers: WORKERS },
+      model: { language: 'typescript', source: BENCH_TIMED_MODEL_SOURCE },
+      inference: { modelPath: join(work, 'no-model') },
+    } as JobJson,
+    join(work, 'job.json'),
+  );
+  const run = await startRun(job, { runDir: join(work, 'stream') });
+  const predict = { p50: [] as number[], p99: [] as number[] };
+  run.on((event) => {
+    if (event.type === 'metric' && event.name === 'predict_ms_p50') {
+      predict.p50.push(event.value);
+    }
+    if (event.type === 'metric' && event.name === 'predict_ms_p99') {
+      predict.p99.push(event.value);
+    }
+  });
+  const result = await run.result;
+  if (result.state !== 'finished' || result.latencyMs === undefined) {
+    throw new Error(`stream run ${result.state}: ${result.reason ?? ''}`);
+  }
+  return {
+    p50: result.latencyMs.p50,
+    p99: result.latencyMs.p99,
+    predictP50: median(predict.p50),
+    predictP99: median(predict.p99),
   };
 }
 
@@ -116,17 +259,44 @@ async function training(workers: number): Promise<number> {
 }
 
 const ours: InferenceRound[] = [];
-const base: number[] = [];
+const base: BaselineRound[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   base.push(await baseline());
   ours.push(await inference(round));
   console.log(
-    `round ${round + 1}: pipeline ${rate(ours[round]!.recordsPerSecond)} rec/s (first output ${ours[round]!.firstOutputMs.toFixed(0)} ms); bare predict ${rate(base[round]!)} rec/s`,
+    `round ${round + 1}: pipeline ${rate(ours[round]!.recordsPerSecond)} rec/s (first output ${ours[round]!.firstOutputMs.toFixed(0)} ms, coordinator ${ours[round]!.coordinatorCores.toFixed(2)} cores); bare predict ${rate(base[round]!.recordsPerSecond)} rec/s`,
   );
 }
 const pipelineRate = median(ours.map((round) => round.recordsPerSecond));
-const baselineRate = median(base);
+const baselineRate = median(base.map((round) => round.recordsPerSecond));
+// The CPU budget: what one record costs in all, in the pipeline and in the bare loop. On a machine
+// with as many cores as workers, the coordinator's share comes out of the workers' cores.
+const cpu = {
+  baselineMicrosPerRecord: median(base.map((round) => round.cpuMicrosPerRecord)),
+  coordinatorMicrosPerRecord: median(ours.map((round) => round.coordinatorCpuMicrosPerRecord)),
+  workerMicrosPerRecord: median(
+    ours.flatMap((round) =>
+      round.workerCpuMicrosPerRecord === undefined ? [] : [round.workerCpuMicrosPerRecord],
+    ),
+  ),
+};
+const cpuBound =
+  cpu.baselineMicrosPerRecord / (cpu.coordinatorMicrosPerRecord + cpu.workerMicrosPerRecord);
+// Every micro-batch's output is one message from a busy worker to the sleeping coordinator.
+const costs: MessageCost[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  costs.push(await messageCost());
+}
+const messages = {
+  senderMicros: median(costs.map((cost) => cost.senderMicros)),
+  receiverMicros: median(costs.map((cost) => cost.receiverMicros)),
+};
+const messageMicrosPerRecord = (messages.senderMicros + messages.receiverMicros) / BATCH;
+const messageBound =
+  cpu.baselineMicrosPerRecord / (cpu.baselineMicrosPerRecord + messageMicrosPerRecord);
 const firstOutputMs = median(ours.map((round) => round.firstOutputMs));
+const coordinatorCores = median(ours.map((round) => round.coordinatorCores));
+const stream = await streamLatency();
 const train1 = median([await training(1), await training(1)]);
 const train2 = median([await training(2), await training(2)]);
 
@@ -143,10 +313,35 @@ const results = {
     },
     ratio: pipelineRate / baselineRate,
     target: { atLeast: 0.9, met: pipelineRate / baselineRate >= 0.9 },
+    rounds: ours.map((round, i) => ({
+      recordsPerSecond: round.recordsPerSecond,
+      baselineRecordsPerSecond: base[i]!.recordsPerSecond,
+      coordinatorCores: round.coordinatorCores,
+    })),
+    coordinatorCores,
+    cpuMicrosPerRecord: {
+      ...cpu,
+      note: 'user + system CPU of every thread; the ratio the CPU allows on cores = workers is baseline / (coordinator + worker)',
+      ratioTheCpuAllows: cpuBound,
+    },
+    outputMessage: {
+      ...messages,
+      microsPerRecord: messageMicrosPerRecord,
+      note: 'one output message per micro-batch, sender and receiver; the ratio it alone allows is baseline / (baseline + message per record)',
+      ratioItAllows: messageBound,
+    },
   },
   launchToFirstOutputMs: {
     median: firstOutputMs,
     target: { below: 1500, met: firstOutputMs < 1500 },
+  },
+  streamLatencyMs: {
+    workers: WORKERS,
+    records: STREAM_RECORDS,
+    recordsPerSecond: STREAM_RATE,
+    p50: stream.p50,
+    p99: stream.p99,
+    modelPredictPerRecord: { p50: stream.predictP50, p99: stream.predictP99 },
   },
   syncTraining: {
     oneWorkerRecordsPerSecond: train1,
@@ -166,11 +361,32 @@ printTable(
       `${results.inference.target.met ? 'met' : 'MISSED'} (>= x0.9)`,
     ],
     [
+      'CPU per record, coordinator + worker (µs)',
+      `${cpu.coordinatorMicrosPerRecord.toFixed(1)} + ${cpu.workerMicrosPerRecord.toFixed(1)}`,
+      cpu.baselineMicrosPerRecord.toFixed(1),
+      `x${cpuBound.toFixed(2)}`,
+      'bound on cores = workers',
+    ],
+    [
+      'one output message per batch, both ends (µs)',
+      `${messages.senderMicros.toFixed(0)} + ${messages.receiverMicros.toFixed(0)}`,
+      '',
+      `x${messageBound.toFixed(2)}`,
+      'bound from messages alone',
+    ],
+    [
       'launch to first output (ms)',
       firstOutputMs.toFixed(0),
       '',
       '',
       `${results.launchToFirstOutputMs.target.met ? 'met' : 'MISSED'} (< 1500 ms)`,
+    ],
+    [
+      'stream latency per record, p50 / p99 (ms)',
+      `${stream.p50.toFixed(2)} / ${stream.p99.toFixed(2)}`,
+      `${stream.predictP50.toFixed(2)} / ${stream.predictP99.toFixed(2)}`,
+      `x${(stream.p50 / stream.predictP50).toFixed(2)}`,
+      'baseline: model predict',
     ],
     [
       'sync training, 2 workers vs 1 (rec/s)',

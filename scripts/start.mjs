@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: until the studio exists (issue 4), it runs the examples that show what tfstream
 // does today: infer a schema from TensorFlow's own TFRecord file, print records, convert them
-// between formats losslessly, train the penguin classifier on 2 workers + 1 parameter server, and
-// predict unlabelled penguins with the model it exported.
+// between formats losslessly, train the penguin classifier on 2 workers + 1 parameter server (and
+// evaluate it on the held-out split), predict unlabelled penguins with the model it exported, and
+// learn online from a stream of sensor readings (test, then train).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -49,3 +50,4 @@ console.log(
 );
 tfstream('run', join(root, 'examples', 'penguin-train', 'job.json'), '--quiet');
 tfstream('run', join(root, 'examples', 'penguin-infer', 'job.json'), '--quiet');
+tfstream('run', join(root, 'examples', 'online-sensors', 'job.json'), '--quiet');

@@ -255,8 +255,11 @@ describe('tfstream run', () => {
     expect(train.code).toBe(0);
     expect(train.stderr).toMatch(/penguin-train: finished in [\d.]+ s/);
     expect(train.stderr).toMatch(/records in 4680, out 4680/);
-    const accuracy = Number(/acc ([\d.]+)/.exec(train.stderr)?.[1]);
+    const accuracy = Number(/final metrics: .*accuracy ([\d.]+)/.exec(train.stderr)?.[1]);
     expect(accuracy).toBeGreaterThanOrEqual(0.9);
+    // The example's held-out split, evaluated by the chief with the model it exported.
+    const evalAccuracy = Number(/eval metrics .*accuracy ([\d.]+)/.exec(train.stderr)?.[1]);
+    expect(evalAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(train.stderr).toContain(join(work, '.tfstream/models/penguin-train'));
 
     // The example's inference job, pointed at the model this test's training run published.
@@ -278,11 +281,16 @@ describe('tfstream run', () => {
     const infer = await tfstream(['run', 'infer.json', '--out', 'p.jsonl', '-q']);
     expect(infer.stderr).toMatch(/penguin-infer: finished/);
     expect(infer.code).toBe(0);
-    const predictions = lines(readFileSync(join(work, 'p.jsonl'), 'utf8')).map(
-      (line) => JSON.parse(line) as { species: number; probability: number },
+    const written = lines(readFileSync(join(work, 'p.jsonl'), 'utf8'));
+    const predictions = written.map(
+      (line) => JSON.parse(line) as { key: number; species: number; probability: number },
     );
-    // One prediction per unlabelled row.
+    // One prediction per unlabelled row, each led by the row's position in the input (its key).
     expect(predictions).toHaveLength(10);
+    expect(written.every((line) => line.startsWith('{"key":'))).toBe(true);
+    expect(predictions.map((p) => p.key).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i),
+    );
     for (const prediction of predictions) {
       expect([0, 1, 2]).toContain(prediction.species);
       expect(prediction.probability).toBeGreaterThan(1 / 3);

@@ -4,6 +4,7 @@ import { CONVERT_HELP, convertCommand } from './commands/convert.js';
 import { INSPECT_HELP, inspectCommand } from './commands/inspect.js';
 import { RUN_HELP, runCommand } from './commands/run.js';
 import { SCHEMA_HELP, schemaCommand } from './commands/schema.js';
+import { STUDIO_HELP, studioCommand } from './commands/studio.js';
 
 const VERSION = '0.1.0';
 
@@ -16,6 +17,8 @@ ${SCHEMA_HELP}
 ${INSPECT_HELP}
 
 ${CONVERT_HELP}
+
+${STUDIO_HELP}
 
 Exit codes: 0 success, 1 data error (one line on stderr: CODE: file: record N: field "f": detail),
 2 usage error.`;
@@ -36,6 +39,8 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         return await convertCommand(rest, io);
       case 'run':
         return await runCommand(rest, io);
+      case 'studio':
+        return await studioCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -79,6 +79,7 @@ export type {
   CompileDiagnostic,
   CompileModelOptions,
   CompiledModel,
+  EvalJson,
   FileSinkJson,
   FileSourceJson,
   HyperparameterValue,
@@ -88,6 +89,7 @@ export type {
   Job,
   JobBase,
   JobCluster,
+  JobEval,
   JobInput,
   JobJson,
   JobMode,
@@ -139,8 +141,15 @@ export {
   parseJob,
 } from './job/index.js';
 // Parameter servers: the `ps` role process and its request/response protocol.
-export type { CheckpointTensor, ShardCheckpoint } from './ps/checkpoint-file.js';
+export type {
+  CheckpointTensor,
+  CommittedCheckpoint,
+  ShardCheckpoint,
+} from './ps/checkpoint-file.js';
 export {
+  checkpointDir,
+  checkpointPath,
+  readCommittedCheckpoint,
   readShardCheckpoint,
   shardCheckpointDir,
   writeShardCheckpoint,
@@ -162,6 +171,8 @@ export type {
   PsPushResponse,
   PsRequest,
   PsResponse,
+  PsRestoreRequest,
+  PsRestoreResponse,
   PsWeightsResponse,
 } from './ps/ps-protocol.js';
 export {
@@ -189,8 +200,17 @@ export type {
 export { Run, startRun } from './coordinator/run.js';
 export type { FeedOptions, FeedProgress, FeedTransfer } from './coordinator/feed/feed.js';
 export { Feed } from './coordinator/feed/feed.js';
+export type { LatencySummary } from './coordinator/feed/latency.js';
 export type { InFlightBatch } from './coordinator/feed/in-flight-ledger.js';
 export { InFlightLedger } from './coordinator/feed/in-flight-ledger.js';
+export type {
+  PushFormat,
+  PushRejection,
+  PushResult,
+  PushSourceOptions,
+  PushWriteOptions,
+} from './coordinator/feed/push-source.js';
+export { PushSource } from './coordinator/feed/push-source.js';
 export type { RecordSource } from './coordinator/feed/record-source.js';
 export { RecordCursor, openRecordSource } from './coordinator/feed/record-source.js';
 export type { SyntheticOptions } from './coordinator/feed/synthetic-source.js';
@@ -200,25 +220,46 @@ export {
   syntheticRecords,
   syntheticSchema,
 } from './coordinator/feed/synthetic-source.js';
-export type { KeyedOutputRow, RecordSink } from './coordinator/sink/record-sink.js';
-export { DedupeSink, FileSink, MemorySink, StdoutSink } from './coordinator/sink/record-sink.js';
+export type {
+  DedupeSinkOptions,
+  KeyedOutputRow,
+  KeyedSinkOptions,
+  RecordSink,
+} from './coordinator/sink/record-sink.js';
+export {
+  DedupeSink,
+  FileSink,
+  MemorySink,
+  StdoutSink,
+  keyField,
+  keyedRows,
+} from './coordinator/sink/record-sink.js';
+export { KeySet, RangeSet } from './coordinator/sink/key-set.js';
 // The record channels between the feed and the workers, and the worker spec file.
 export type {
   AckMeta,
+  BatchKeys,
   InputBatchMeta,
   InputEndMeta,
   InputOpenMeta,
   OutputMeta,
   WireKey,
+  WireKeys,
 } from './protocol/record-channels.js';
 export {
   RECORD_CHANNEL,
-  decodeRecordBody,
-  encodeRecordBody,
   fromWireKey,
+  fromWireKeys,
+  keyAt,
+  keyCount,
   keyId,
+  keyList,
+  sliceKeys,
   toWireKey,
+  toWireKeys,
 } from './protocol/record-channels.js';
+export { decodeRecordBody, encodeRecordBody } from './protocol/record-body.js';
+export { concatBatches, sliceBatch } from './protocol/batch-slices.js';
 export type { WorkerSpec } from './protocol/worker-spec.js';
 export { WORKER_SPEC_ENV } from './protocol/worker-spec.js';
 // Worker: the worker role process's runtime binding.

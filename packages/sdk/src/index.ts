@@ -52,6 +52,7 @@ export type {
   ClusterSpec,
   CreateVariablesRequest,
   CreateVariablesResult,
+  EvalPolicy,
   HistogramSummary,
   HyperparameterValue,
   Hyperparameters,

@@ -37,7 +37,13 @@ export type ApiErrorCode =
   | 'BAD_REQUEST'
   | 'JOB_INVALID'
   | 'RUN_NOT_ACTIVE'
-  | 'READ_ONLY';
+  | 'READ_ONLY'
+  /** A body in a form the route does not take (`POST /api/runs/:runId/records`: 415). */
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  /** The run's input queue stayed full: push again later (503 with `Retry-After`). */
+  | 'BACKPRESSURE'
+  /** A bug of the server's (500); the details are in the server's log, not in the answer. */
+  | 'INTERNAL';
 
 /** `GET /api/health` */
 export interface HealthResponse {
@@ -112,6 +118,8 @@ export interface SaveJobRequest {
   readonly baseVersion: number;
 }
 
+/** `DELETE /api/jobs/:jobId`: the job, its versions and runs (204; 409 while a run is active). */
+
 /** `GET /api/jobs/:jobId/versions` */
 export interface JobVersionSummary {
   readonly version: number;
@@ -127,7 +135,10 @@ export interface ValidateJobResponse {
 // ---------------------------------------------------------------------------------------------
 // Runs
 
-/** `POST /api/jobs/:jobId/runs`: launch the job's latest version (or `version`). */
+/**
+ * `POST /api/jobs/:jobId/runs`: launch the job's latest version (or `version`). Answers 201 with
+ * the {@link RunRecord}; the run goes on in its own processes, its events come over the WebSocket.
+ */
 export interface StartRunRequest {
   readonly version?: number;
   /** CLI-like overrides for this run only. */
@@ -179,8 +190,19 @@ export interface RunOutcomeJson {
  */
 export interface PushRecordsResponse {
   readonly accepted: number;
-  readonly rejected: readonly { readonly record: number; readonly message: string }[];
+  readonly rejected: readonly {
+    /** 1-based number of the record in the body (CSV: the header line is not a record). */
+    readonly record: number;
+    /** `CODEC_TYPE_MISMATCH: pushed records: record 2: field "x": expected int32, got "a"` */
+    readonly message: string;
+    readonly field?: string;
+  }[];
 }
+
+/**
+ * `POST /api/runs/:runId/records/end`: no more records; the run finishes once those pushed are
+ * done. Answers the {@link RunSummary}.
+ */
 
 /** `GET /api/runs/:runId/events?after=<seq>&limit=<n>`: stored events after `seq`, in order. */
 export interface RunEventsResponse {
@@ -311,7 +333,10 @@ export type UnnumberedStudioEvent = StudioEvent extends infer E
 // WebSocket `/api/runs/:runId/stream?after=<seq>`: server → client frames. The server first sends
 // every stored event after `after` (0: all), then live ones, batched (at most every ~50 ms).
 // Sequence numbers never repeat or skip; a client that reconnects with `after` = the last seq it
-// applied misses nothing and sees nothing twice.
+// applied misses nothing and sees nothing twice. (The server keeps a bounded tail per run: past
+// 10 000 output rows or 20 000 log lines the oldest are dropped, and long metric and progress
+// series are thinned; a replay from an old seq skips what was dropped.) A client too slow to take
+// the frames is closed with code 1013; it reconnects with `after` and resumes.
 
 export interface HelloFrame {
   readonly type: 'hello';
@@ -332,7 +357,12 @@ export interface EndFrame {
   readonly lastSeq: number;
 }
 
-export type ServerFrame = HelloFrame | EventsFrame | EndFrame;
+/** The answer to a client's ping. */
+export interface PongFrame {
+  readonly type: 'pong';
+}
+
+export type ServerFrame = HelloFrame | EventsFrame | EndFrame | PongFrame;
 
 /** Client → server: `{ "type": "ping" }` keeps an idle connection alive; the server answers pong. */
 export type ClientFrame = { readonly type: 'ping' };
@@ -372,6 +402,7 @@ export interface InferredField {
   readonly conflicts: readonly {
     readonly record: number;
     readonly value: string;
+    /** The type the field had to widen to for this value, e.g. `string` (from `int32`). */
     readonly as: string;
   }[];
   readonly examples: readonly string[];

@@ -14,6 +14,8 @@ export const RUN_HELP = `Usage:
       --out writes the job's output to FILE (format by extension) instead of its sink.`;
 
 const PROGRESS_EVERY_MS = 1000;
+/** Metrics of the model on the job's eval split (`training.eval`) start with it. */
+const EVAL_PREFIX = 'eval_';
 
 export async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -93,9 +95,16 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     exported = await publishModel(runDir, job.name);
   }
   const seconds = result.durationMs / 1000;
-  const metrics = Object.entries(result.metrics)
-    .map(([name, value]) => `${name} ${formatMetric(value)}`)
-    .join(', ');
+  const shown = (evaluated: boolean): string =>
+    Object.entries(result.metrics)
+      .filter(([name]) => name.startsWith(EVAL_PREFIX) === evaluated)
+      .map(
+        ([name, value]) =>
+          `${evaluated ? name.slice(EVAL_PREFIX.length) : name} ${formatMetric(value)}`,
+      )
+      .join(', ');
+  const metrics = shown(false);
+  const evalMetrics = shown(true);
   await write(
     io.stderr,
     [
@@ -105,6 +114,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
         ? [`  output rows ${result.rowsWritten}, duplicates dropped ${result.duplicatesDropped}`]
         : []),
       ...(metrics === '' ? [] : [`  final metrics: ${metrics}`]),
+      ...(evalMetrics === '' ? [] : [`  eval metrics (held-out split): ${evalMetrics}`]),
       `  run folder: ${runDir}`,
       ...(exported === undefined ? [] : [`  model: ${exported} (the latest of this job)`]),
       '',

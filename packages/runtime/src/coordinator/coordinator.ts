@@ -9,6 +9,7 @@ import type {
   LogLevel,
   RoleIdentity,
   RoleKind,
+  SendOptions,
 } from '../protocol/index.js';
 import { listen, roleEnvVariables, roleLabel } from '../protocol/index.js';
 import type {
@@ -87,8 +88,6 @@ interface Slot {
 }
 
 type Stopping = 'finish' | 'cancel' | 'fail';
-
-const OOM_PATTERN = /heap out of memory|Reached heap limit|Allocation failed/;
 
 function positiveInteger(name: string, value: number, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
@@ -301,6 +300,7 @@ export class Coordinator {
     target: { readonly role: RoleKind; readonly index: number },
     message: DataMessage | CreditMessage,
     body?: Uint8Array,
+    options?: SendOptions,
   ): Promise<void> {
     const slot = this.#slotOf(target.role, target.index);
     if (slot?.connection === undefined) {
@@ -309,7 +309,28 @@ export class Coordinator {
         `${roleLabel(target)} is not connected (${slot === undefined ? 'no such role' : slot.status})`,
       );
     }
-    await slot.connection.send(message, body);
+    await slot.connection.send(message, body, options);
+  }
+
+  /**
+   * Kills a role's process as failed, for `reason` (say, a watchdog found it stuck): like any
+   * failed role it is restarted, within `maxRestarts`, and `reason` is its failure. Does nothing
+   * when the role has no live process or the run is ending.
+   */
+  killRole(target: { readonly role: RoleKind; readonly index: number }, reason: string): void {
+    const slot = this.#slotOf(target.role, target.index);
+    const proc = slot?.process;
+    if (
+      slot === undefined ||
+      proc === undefined ||
+      proc.hasExited ||
+      slot.killReason !== undefined ||
+      this.#stopping !== undefined ||
+      this.#result !== undefined
+    ) {
+      return;
+    }
+    this.#kill(slot, reason);
   }
 
   /**
@@ -671,7 +692,7 @@ export class Coordinator {
       what = `could not be started: ${exit.spawnError.message}`;
     } else if (slot.killReason !== undefined) {
       what = `was killed by the coordinator: ${slot.killReason}`;
-    } else if (tail.some((line) => OOM_PATTERN.test(line))) {
+    } else if (proc.outOfMemory) {
       const limit = this.#memoryLimitMb === undefined ? '' : ` of ${this.#memoryLimitMb} MiB`;
       what = `ran out of memory (JavaScript heap${limit}; see memoryLimitMb)`;
     } else if (exit.signal !== null) {

@@ -27,6 +27,9 @@ export interface RoleExit {
   readonly spawnError?: Error;
 }
 
+/** What V8 writes to stderr when the JavaScript heap is exhausted. */
+const OUT_OF_MEMORY = /heap out of memory|Reached heap limit|Allocation failed/;
+
 /** Options of {@link RoleProcess}. */
 export interface RoleProcessOptions {
   readonly identity: RoleIdentity;
@@ -95,6 +98,7 @@ export class RoleProcess {
   readonly exited: Promise<RoleExit>;
 
   readonly #tail: string[] = [];
+  #outOfMemory = false;
   #exit: RoleExit | undefined;
 
   constructor(options: RoleProcessOptions) {
@@ -115,6 +119,8 @@ export class RoleProcess {
     splitLines(child.stdout!, (line) => options.onLine('stdout', line));
     splitLines(child.stderr!, (line) => {
       this.#tail.push(line);
+      // V8's native stack trace after it may push the line out of the tail.
+      this.#outOfMemory ||= OUT_OF_MEMORY.test(line);
       if (this.#tail.length > options.stderrTailLines) {
         this.#tail.shift();
       }
@@ -152,6 +158,11 @@ export class RoleProcess {
   /** Whether the process has exited (and its exit was handled). */
   get hasExited(): boolean {
     return this.#exit !== undefined;
+  }
+
+  /** Whether V8 reported on stderr that the JavaScript heap ran out of memory. */
+  get outOfMemory(): boolean {
+    return this.#outOfMemory;
   }
 
   /** The last lines the process wrote to stderr (at most `stderrTailLines`). */

@@ -262,6 +262,114 @@ export default defineModel({
     expect(started.feed.progress.redelivered).toBeGreaterThan(0);
   });
 
+  it('writes the input key first in every row of a file sink, and knows a file’s total', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `${i / 10},${(i % 4) / 2}`);
+    writeFileSync(join(dir, 'unkeyed.csv'), `x,y\n${rows.join('\n')}\n`);
+    const { run: started, events } = await run({
+      mode: 'inference',
+      input: {
+        source: { kind: 'file', path: 'unkeyed.csv' },
+        schema: {
+          version: 1,
+          fields: [
+            { name: 'x', type: 'float32' },
+            { name: 'y', type: 'float32' },
+          ],
+        },
+      },
+      output: {
+        schema: { version: 1, fields: [{ name: 'sum', type: 'float32' }] },
+        sink: { kind: 'file', path: 'out/keyed.jsonl' },
+      },
+      transfer: { mode: 'micro-batch', batchSize: 4, lingerMs: 20 },
+      cluster: { workers: 2 },
+      model: {
+        source: `import type { JobContext } from '@tfstream/sdk';
+export default async function sum(ctx: JobContext): Promise<void> {
+  const writer = ctx.writer();
+  for await (const batch of ctx.reader()) {
+    const rows = batch.rows().map((row) => ({ sum: Number(row.x) + Number(row.y) }));
+    await writer.write(rows, { keys: batch.keys });
+  }
+}
+`,
+      },
+      inference: { modelPath: 'none' },
+    });
+    const outcome = await started.result;
+    expect(outcome.state, outcome.reason).toBe('finished');
+    const lines = readFileSync(join(dir, 'out/keyed.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(30);
+    expect(lines.every((line) => line.startsWith('{"key":'))).toBe(true);
+    const written = lines.map((line) => JSON.parse(line) as { key: number; sum: number });
+    for (const row of written) {
+      expect(row.sum).toBeCloseTo(row.key / 10 + (row.key % 4) / 2, 5);
+    }
+    expect(written.map((row) => row.key).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i),
+    );
+    // The file was counted: progress says how many records the run will do.
+    const totals = events.flatMap((e) =>
+      e.type === 'progress' && e.total !== undefined ? [e.total] : [],
+    );
+    expect(totals.length).toBeGreaterThan(0);
+    expect(new Set(totals)).toEqual(new Set([30]));
+  });
+
+  it('takes outputs written in parts of a batch, or with keys of their own, each record once', async () => {
+    const { run: started, events } = await run({
+      mode: 'inference',
+      input: { source: { kind: 'synthetic', generator: 'sensors', count: 90 }, schema: 'infer' },
+      output: { schema: ECHO_OUTPUT, sink: { kind: 'memory', tail: 1000 } },
+      transfer: { mode: 'micro-batch', batchSize: 10, lingerMs: 20 },
+      cluster: { workers: 2 },
+      model: {
+        source: `import type { JobContext } from '@tfstream/sdk';
+export default async function parts(ctx: JobContext): Promise<void> {
+  const writer = ctx.writer();
+  let n = 0;
+  for await (const batch of ctx.reader({ batchSize: 4 })) {
+    const rows = batch.keys.map((key) => ({ key: Number(key), n: batch.numRows }));
+    // Every other part with a copy of its keys (matched key by key), and once twice.
+    const keys = n % 2 === 0 ? batch.keys : [...batch.keys];
+    await writer.write(rows, { keys });
+    if (n++ === 3) {
+      await writer.write(rows, { keys });
+    }
+  }
+}
+`,
+      },
+      inference: { modelPath: 'none' },
+    });
+    const outcome = await started.result;
+    expect(outcome.state, outcome.reason).toBe('finished');
+    expect(outcome).toMatchObject({ recordsIn: 90, recordsOut: 90, rowsWritten: 90 });
+    expect(outcome.duplicatesDropped).toBeGreaterThan(0);
+    const keys = outputKeys(events);
+    expect([...keys].sort((a, b) => a - b)).toEqual(Array.from({ length: 90 }, (_, i) => i));
+    expect(started.feed.ledger.records).toBe(0);
+  });
+
+  it('measures the time from sending a record to its output (stream)', async () => {
+    const { run: started } = await run({
+      mode: 'inference',
+      input: {
+        source: { kind: 'synthetic', generator: 'sensors', rate: 200, count: 40 },
+        schema: 'infer',
+      },
+      output: { schema: ECHO_OUTPUT, sink: { kind: 'memory', tail: 100 } },
+      transfer: { mode: 'stream' },
+      model: { source: echoModel(5) },
+      inference: { modelPath: 'none' },
+    });
+    const outcome = await started.result;
+    expect(outcome.state, outcome.reason).toBe('finished');
+    expect(outcome.latencyMs?.samples).toBe(40);
+    expect(outcome.latencyMs!.p50).toBeGreaterThanOrEqual(5);
+    expect(outcome.latencyMs!.p99).toBeGreaterThanOrEqual(outcome.latencyMs!.p50);
+  });
+
   it('fails the run with USER_CODE_ERROR at the line and column of the user’s throw', async () => {
     const { run: started, events } = await run(
       {

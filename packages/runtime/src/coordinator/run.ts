@@ -2,21 +2,33 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import type { RecordBatch } from '@tfstream/codecs';
 import type { Schema } from '@tfstream/schema';
 import { schemaToJson } from '@tfstream/schema';
 import type { Job } from '../job/index.js';
 import { compileModel } from '../job/index.js';
-import type { RecordKey } from '../protocol/record-channels.js';
+import type { BatchKeys } from '../protocol/record-channels.js';
 import type { WorkerSpec } from '../protocol/worker-spec.js';
 import { WORKER_SPEC_ENV } from '../protocol/worker-spec.js';
 import type { CoordinatorOptions } from './coordinator.js';
 import { Coordinator } from './coordinator.js';
+import { openEvalSplit } from './eval-split.js';
+import { ProgressWatchdog } from './progress-watchdog.js';
 import type { LogEvent, MetricEvent, RoleEvent, StateEvent, TerminalRunState } from './events.js';
 import type { FeedProgress } from './feed/feed.js';
 import { Feed } from './feed/feed.js';
+import type { LatencySummary } from './feed/latency.js';
+import type { PushSource } from './feed/push-source.js';
 import { openRecordSource } from './feed/record-source.js';
 import type { KeyedOutputRow, RecordSink } from './sink/record-sink.js';
-import { DedupeSink, FileSink, MemorySink, StdoutSink } from './sink/record-sink.js';
+import {
+  DedupeSink,
+  FileSink,
+  MemorySink,
+  StdoutSink,
+  keyField,
+  keyedRows,
+} from './sink/record-sink.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -43,6 +55,18 @@ export interface StartRunOptions {
   readonly window?: number;
   /** Where a `stdout` sink writes; default `process.stdout`. */
   readonly stdout?: NodeJS.WritableStream;
+  /** The input of a job whose source is `push`: records arrive through it (required for those). */
+  readonly push?: PushSource;
+  /**
+   * Emit `output` events for the rows of every sink, not only of a `memory` sink (the studio
+   * shows the rows of a file sink live while the file is written).
+   */
+  readonly emitOutput?: boolean;
+  /**
+   * Kill (and restart) a worker that holds records but has sent no output, acknowledgement,
+   * credit or metric for this long: model code stuck awaiting something. Default: no limit.
+   */
+  readonly progressTimeoutMs?: number;
   /** Coordinator settings (heartbeats, restarts, timeouts). */
   readonly coordinator?: Pick<
     CoordinatorOptions,
@@ -62,11 +86,30 @@ export interface RunProgress extends FeedProgress {
   readonly at: number;
 }
 
-/** Output rows kept by a `memory` sink, as they arrive. */
+/**
+ * Output rows kept by a `memory` sink (or by any sink with `emitOutput`), as they arrive: one
+ * event per output batch. `rows` is made when first read, so a listener that only counts pays
+ * nothing per row.
+ */
 export interface OutputEvent {
   readonly type: 'output';
+  /** How many rows. */
+  readonly count: number;
   readonly rows: readonly KeyedOutputRow[];
   readonly at: number;
+}
+
+function outputEvent(records: RecordBatch, keys: BatchKeys): OutputEvent {
+  let rows: readonly KeyedOutputRow[] | undefined;
+  return {
+    type: 'output',
+    count: records.numRows,
+    get rows() {
+      rows ??= keyedRows(records, keys);
+      return rows;
+    },
+    at: Date.now(),
+  };
 }
 
 /** A tensor summary a worker sent. */
@@ -96,6 +139,11 @@ export interface RunOutcome {
   readonly durationMs: number;
   /** The last value of every metric. */
   readonly metrics: Readonly<Record<string, number>>;
+  /**
+   * Time from a batch leaving the feed to its output arriving at the coordinator, per output
+   * message (per record in `stream` transfer); absent when nothing was answered.
+   */
+  readonly latencyMs?: LatencySummary;
   readonly reason?: string;
 }
 
@@ -156,6 +204,7 @@ export class Run {
       let sinkError: Error | undefined;
       await sink.close().catch((error: Error) => (sinkError = error));
       const progress = feed.progress;
+      const latency = feed.latency;
       const problem = failure ?? sinkError;
       const state: TerminalRunState = problem !== undefined ? 'failed' : ended.state;
       return {
@@ -167,6 +216,7 @@ export class Run {
         maxInFlight: progress.maxInFlight,
         durationMs: Date.now() - started,
         metrics,
+        ...(latency === undefined ? {} : { latencyMs: latency }),
         reason: problem === undefined ? ended.reason : problem.message,
       };
     })();
@@ -218,17 +268,20 @@ export class Run {
 function sinkOf(
   job: Job,
   schema: Schema | undefined,
+  inputSchema: Schema,
   stdout: NodeJS.WritableStream | undefined,
 ): RecordSink | undefined {
   const sink = job.output?.sink;
   if (sink === undefined) {
     return undefined;
   }
+  // Every row written out says which input record it answers (unless the model writes the key).
+  const key = keyField(job.input.key, inputSchema);
   switch (sink.kind) {
     case 'file':
-      return new FileSink(sink.file.resolved, schema, sink.format);
+      return new FileSink(sink.file.resolved, schema, sink.format, { key });
     case 'stdout':
-      return new StdoutSink(stdout);
+      return new StdoutSink(stdout, { key });
     case 'memory':
       return new MemorySink(sink.tail);
   }
@@ -265,7 +318,11 @@ export async function startRun(job: Job, options: StartRunOptions): Promise<Run>
   // Written here once, so that workers starting together find the module and never race to write it.
   await writeFile(join(runDir, `${compiled.outputFile}.map`), JSON.stringify(compiled.map));
   await writeFile(join(runDir, compiled.outputFile), compiled.code);
-  const source = await openRecordSource(job);
+  const source =
+    job.input.source.kind === 'push' && options.push !== undefined
+      ? options.push
+      : await openRecordSource(job);
+  const evalSplit = await openEvalSplit(job, source.schema);
   const outputSchema =
     job.output === undefined || job.output.schema.kind === 'infer'
       ? undefined
@@ -282,6 +339,7 @@ export async function startRun(job: Job, options: StartRunOptions): Promise<Run>
     ...(job.mode !== 'inference' && job.training.checkpoint !== undefined
       ? { checkpoint: job.training.checkpoint }
       : {}),
+    ...(evalSplit === undefined ? {} : { eval: evalSplit }),
     compiledModel: compiledPath,
     runDir,
     window: options.window ?? 4,
@@ -290,9 +348,16 @@ export async function startRun(job: Job, options: StartRunOptions): Promise<Run>
   await writeFile(specPath, JSON.stringify(spec));
   const memory =
     job.output?.sink.kind === 'memory'
-      ? (sinkOf(job, outputSchema, undefined) as MemorySink)
+      ? (sinkOf(job, outputSchema, source.schema, undefined) as MemorySink)
       : undefined;
-  const sink = new DedupeSink(memory ?? sinkOf(job, outputSchema, options.stdout) ?? NO_SINK);
+  const inner = memory ?? sinkOf(job, outputSchema, source.schema, options.stdout) ?? NO_SINK;
+  // Output events carry the rows each write kept, made only if a listener reads them.
+  const sink = new DedupeSink(
+    inner,
+    memory !== undefined || options.emitOutput === true
+      ? { onWrite: (records, keys) => ref.run?.emit(outputEvent(records, keys)) }
+      : {},
+  );
   if (job.output?.sink.kind === 'file') {
     await mkdir(dirname(job.output.sink.file.resolved), { recursive: true });
   }
@@ -329,20 +394,18 @@ export async function startRun(job: Job, options: StartRunOptions): Promise<Run>
     ...(job.mode === 'inference' ? {} : { epochs: job.training.epochs }),
     ...(job.input.key === undefined ? {} : { keyField: job.input.key }),
     ...(outputSchema === undefined ? {} : { outputSchema }),
-    onOutput: async (records, keys: readonly RecordKey[]) => {
-      const kept = sink.written;
-      await sink.write(records, keys);
-      const added = sink.written - kept;
-      if (memory !== undefined && added > 0) {
-        ref.run?.emit({ type: 'output', rows: memory.rows().slice(-added), at: Date.now() });
-      }
-    },
+    onOutput: (records, keys) => sink.write(records, keys),
+    onDuplicates: (rows) => sink.skip(rows),
     onProgress: (progress) => ref.run?.emit({ type: 'progress', ...progress, at: Date.now() }),
     onSummary: (index, summary) =>
       ref.run?.emit({ type: 'summary', index, summary, at: Date.now() }),
   });
   const run = new Run(coordinator, feed, sink, memory, started);
   ref.run = run;
+  if (options.progressTimeoutMs !== undefined) {
+    const watchdog = new ProgressWatchdog(coordinator, feed.ledger, options.progressTimeoutMs);
+    void coordinator.result.then(() => watchdog.dispose());
+  }
   feed.start();
   coordinator.start().catch(() => {
     // A cluster that cannot form ends the run failed; `result` says why.

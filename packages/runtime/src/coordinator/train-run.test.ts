@@ -41,16 +41,23 @@ describe('evenBatches', () => {
 });
 
 describe('a sync training run', () => {
-  it('trains the penguin example with 2 workers and 1 parameter server to a low loss and saves the model', async () => {
+  it('trains the penguin example with 2 workers and 1 parameter server to a low loss, saves the model and evaluates it on the held-out split', async () => {
     const example = join(REPO_ROOT, 'examples/penguin-train');
     const json = JSON.parse(readFileSync(join(example, 'job.json'), 'utf8')) as JobJson;
-    const job = parseJob({ ...json, training: { epochs: 12 } }, join(example, 'job.json'));
+    const job = parseJob(
+      { ...json, training: { ...json.training, epochs: 12 } },
+      join(example, 'job.json'),
+    );
     const runDir = join(dir, 'penguin');
     const run = await startRun(job, { runDir, execArgv: SOURCE_EXEC_ARGV, cwd: REPO_ROOT });
     const losses = new Map<number, number[]>();
+    const evaluations: { index: number; step: number; value: number }[] = [];
     run.on((event: RunEvent) => {
       if (event.type === 'metric' && event.name === 'loss') {
         losses.set(event.index, [...(losses.get(event.index) ?? []), event.value]);
+      }
+      if (event.type === 'metric' && event.name === 'eval_accuracy') {
+        evaluations.push({ index: event.index, step: event.step, value: event.value });
       }
     });
     const result = await run.result;
@@ -60,5 +67,10 @@ describe('a sync training run', () => {
     expect(losses.get(0)?.length).toBe(losses.get(1)?.length);
     expect(result.metrics.loss).toBeLessThan(0.3);
     expect(existsSync(join(runDir, 'model', 'model.json'))).toBe(true);
+    // Once, by the chief, with the final weights: 12 epochs of 8 steps.
+    expect(evaluations).toEqual([{ index: 0, step: 96, value: result.metrics.eval_accuracy }]);
+    // 12 of the example's 40 epochs: well past a guess among 3 species (the CLI test checks 0.9).
+    expect(result.metrics.eval_accuracy).toBeGreaterThan(0.8);
+    expect(result.metrics.eval_loss).toBeLessThan(0.6);
   });
 });

@@ -2,6 +2,7 @@
 export type {
   CheckpointJson,
   ClusterJson,
+  EvalJson,
   FileSinkJson,
   FileSourceJson,
   HyperparameterValue,
@@ -11,6 +12,7 @@ export type {
   Job,
   JobBase,
   JobCluster,
+  JobEval,
   JobInput,
   JobJson,
   JobMode,

@@ -168,6 +168,32 @@ describe('parseJob', () => {
     });
   });
 
+  it('reads an eval split: a file resolved like the input, the input schema by default', () => {
+    const doc = change(minimalJob(), 'training', {
+      epochs: 4,
+      eval: { source: { kind: 'file', path: 'data/eval.tfrecord.gz' }, everyEpochs: 2 },
+    });
+    const job = parseJob(doc, join(scratch, 'job.json'));
+    expect(job.mode === 'train' && job.training).toEqual({
+      epochs: 4,
+      eval: {
+        source: {
+          kind: 'file',
+          file: { path: 'data/eval.tfrecord.gz', resolved: join(scratch, 'data/eval.tfrecord.gz') },
+          format: 'tfrecord',
+        },
+        everyEpochs: 2,
+      },
+    });
+    expect(jobToJson(job).training).toEqual({
+      epochs: 4,
+      eval: {
+        source: { kind: 'file', path: 'data/eval.tfrecord.gz', format: 'tfrecord' },
+        everyEpochs: 2,
+      },
+    });
+  });
+
   it('resolves relative paths against the job file folder and keeps absolute ones', () => {
     const absolute = join(scratch, 'elsewhere', 'data.jsonl');
     const doc = change(minimalJob(), 'input.source', { kind: 'file', path: absolute });

@@ -75,7 +75,7 @@ export interface SyntheticSourceJson {
   seed?: number;
 }
 
-/** Records pushed to the run over HTTP (not served yet; the document format already has it). */
+/** Records pushed to the run from outside (the studio's `POST /api/runs/:runId/records`). */
 export interface PushSourceJson {
   kind: 'push';
 }
@@ -152,12 +152,28 @@ export interface CheckpointJson {
   everySeconds?: number;
 }
 
+/**
+ * A held-out split that the chief evaluates the model on: when training ends (with the weights it
+ * exports) and, with `everyEpochs`, after every that many epochs. It reports `eval_loss` and
+ * `eval_<metric>` for each metric the model is compiled with.
+ */
+export interface EvalJson {
+  /** A record file, read by the chief itself; relative paths start at the job file's folder. */
+  source: FileSourceJson;
+  /** Default: the input's schema (the split has the input's fields). */
+  schema?: SchemaRefJson;
+  /** Also evaluate after every that many epochs; only at the end when left out. */
+  everyEpochs?: number;
+}
+
 /** The `training` part of a job document (train and online modes). */
 export interface TrainingJson {
   /** Passes over a bounded input; default 1. */
   epochs?: number;
   /** Periodic checkpoints; the model is always saved when the run ends. */
   checkpoint?: CheckpointJson;
+  /** Train jobs: a held-out split to evaluate the trained model on. */
+  eval?: EvalJson;
 }
 
 /** The model code: TypeScript, inline or in a file next to the job. */
@@ -256,11 +272,22 @@ export interface JobCluster {
   readonly training: TrainingMode;
 }
 
+/** The eval split of a parsed train job. */
+export interface JobEval {
+  readonly source: Extract<JobSource, { readonly kind: 'file' }>;
+  /** Absent: the input's schema. */
+  readonly schema?: JobSchema;
+  /** Absent: evaluated once, when training ends. */
+  readonly everyEpochs?: number;
+}
+
 /** The training settings of a parsed train or online job. */
 export interface JobTraining {
   readonly epochs: number;
   /** Absent: the model is saved only when the run ends. */
   readonly checkpoint?: { readonly everySteps?: number; readonly everySeconds?: number };
+  /** Train jobs only; absent: no evaluation. */
+  readonly eval?: JobEval;
 }
 
 /** The model code of a parsed job; a model file has been read. */
@@ -451,8 +478,20 @@ export function jobToJson(job: Job): JobJson {
   };
 }
 
-function trainingToJson({ epochs, checkpoint }: JobTraining): TrainingJson {
-  return { epochs, ...(checkpoint === undefined ? {} : { checkpoint: { ...checkpoint } }) };
+function trainingToJson({ epochs, checkpoint, eval: split }: JobTraining): TrainingJson {
+  return {
+    epochs,
+    ...(checkpoint === undefined ? {} : { checkpoint: { ...checkpoint } }),
+    ...(split === undefined
+      ? {}
+      : {
+          eval: {
+            source: { kind: 'file', path: split.source.file.path, format: split.source.format },
+            ...(split.schema === undefined ? {} : { schema: schemaRefToJson(split.schema) }),
+            ...(split.everyEpochs === undefined ? {} : { everyEpochs: split.everyEpochs }),
+          },
+        }),
+  };
 }
 
 function sourceToJson(source: JobSource): SourceJson {
@@ -725,14 +764,17 @@ class JobParser {
     };
   }
 
+  private fileSource(source: Obj, path: string): Extract<JobSource, { kind: 'file' }> {
+    this.keys(source, path, ['kind', 'path', 'format']);
+    const file = this.path(this.string(source, 'path', path));
+    return { kind: 'file', file, format: this.format(source, path, file) };
+  }
+
   private inputSource(source: Obj): JobSource {
     const path = 'input.source';
     switch (source.kind) {
-      case 'file': {
-        this.keys(source, path, ['kind', 'path', 'format']);
-        const file = this.path(this.string(source, 'path', path));
-        return { kind: 'file', file, format: this.format(source, path, file) };
-      }
+      case 'file':
+        return this.fileSource(source, path);
       case 'synthetic': {
         this.keys(source, path, ['kind', 'generator', 'rate', 'count', 'seed']);
         const generator = this.string(source, 'generator', path);
@@ -1063,7 +1105,7 @@ class JobParser {
   private training(value: unknown, mode: 'train' | 'online', source: JobSource): JobTraining {
     const path = 'training';
     const training = value === undefined ? {} : this.asObject(value, path);
-    this.keys(training, path, ['epochs', 'checkpoint']);
+    this.keys(training, path, ['epochs', 'checkpoint', 'eval']);
     const epochs = this.optionalWhole(training, 'epochs', path, ...JOB_LIMITS.epochs) ?? 1;
     if (epochs > 1 && mode === 'online') {
       this.fail(
@@ -1077,8 +1119,10 @@ class JobParser {
         `more than one epoch needs a bounded input, but input.source is ${unboundedText(source)}`,
       );
     }
+    const split = training.eval === undefined ? undefined : this.evalSplit(training.eval, mode);
+    const withEval = split === undefined ? {} : { eval: split };
     if (training.checkpoint === undefined) {
-      return { epochs };
+      return { epochs, ...withEval };
     }
     const cpPath = child(path, 'checkpoint');
     const cp = this.asObject(training.checkpoint, cpPath);
@@ -1097,6 +1141,44 @@ class JobParser {
         ...(everySteps === undefined ? {} : { everySteps }),
         ...(everySeconds === undefined ? {} : { everySeconds }),
       },
+      ...withEval,
+    };
+  }
+
+  private evalSplit(value: unknown, mode: 'train' | 'online'): JobEval {
+    const path = 'training.eval';
+    const split = this.asObject(value, path);
+    if (mode === 'online') {
+      this.fail(
+        path,
+        'an online job evaluates each batch before it trains on it (test, then train); remove "eval", or use mode "train"',
+      );
+    }
+    this.keys(split, path, ['source', 'schema', 'everyEpochs']);
+    const sourcePath = child(path, 'source');
+    const source = this.asObject(split.source, sourcePath);
+    if (source.kind !== 'file') {
+      this.fail(
+        child(sourcePath, 'kind'),
+        `an eval split is a record file that the chief reads itself: must be "file", got ${describe(source.kind)}`,
+      );
+    }
+    const file = this.fileSource(source, sourcePath);
+    const schema =
+      split.schema === undefined ? undefined : this.schema(split.schema, child(path, 'schema'));
+    if (schema !== undefined && schema.kind !== 'infer') {
+      this.checkSchemaFits(
+        schema.schema,
+        child(path, 'schema'),
+        file.format,
+        file.format === 'tfrecord' ? 'example' : undefined,
+      );
+    }
+    const everyEpochs = this.optionalWhole(split, 'everyEpochs', path, ...JOB_LIMITS.epochs);
+    return {
+      source: file,
+      ...(schema === undefined ? {} : { schema }),
+      ...(everyEpochs === undefined ? {} : { everyEpochs }),
     };
   }
 

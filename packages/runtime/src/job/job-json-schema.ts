@@ -357,6 +357,18 @@ export const JOB_JSON_SCHEMA: JsonSchema = {
             everySeconds: whole(JOB_LIMITS.everySeconds, 'Save a checkpoint every N seconds.'),
           },
         },
+        eval: {
+          type: 'object',
+          description:
+            'Train jobs: a held-out record file the chief evaluates the model on when training ends (eval_loss, eval_<metric>).',
+          required: ['source'],
+          additionalProperties: false,
+          properties: {
+            source: fileSource,
+            schema: { ...schemaRef, description: "Default: the input's schema." },
+            everyEpochs: whole(JOB_LIMITS.epochs, 'Also evaluate after every N epochs.'),
+          },
+        },
       },
     },
     model: {
@@ -399,7 +411,9 @@ export const JOB_JSON_SCHEMA: JsonSchema = {
       if: { properties: { mode: { const: 'online' } } },
       then: {
         required: ['output'],
-        properties: { training: { properties: { epochs: { const: 1 } } } },
+        properties: {
+          training: { properties: { epochs: { const: 1 } }, not: { required: ['eval'] } },
+        },
       },
     },
     {

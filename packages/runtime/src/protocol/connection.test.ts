@@ -125,6 +125,39 @@ describe('Connection', () => {
     expect(decoded.flatMap((batch) => batch.toObjects())).toEqual(rows);
   });
 
+  it('writes frames sent together, or coalesced within a turn, in order and in one write', async () => {
+    let server!: Connection;
+    const listener = await listen({ token, onConnection: (c) => (server = c) });
+    open.push(listener);
+    const raw = await rawSocket(listener.address);
+    const chunks: number[] = [];
+    raw.socket.on('data', (chunk: Buffer) => chunks.push(chunk.length));
+    await raw.write(Buffer.concat(encodeFrame(hello)));
+    await expect.poll(() => raw.frames.length).toBe(1);
+    chunks.length = 0;
+
+    await server.sendFrames([
+      { message: { kind: 'credit', channel: 'input', credit: 2 } },
+      { message: { kind: 'data', channel: 'output', seq: 1 }, body: new Uint8Array([1, 2, 3]) },
+    ]);
+    await expect.poll(() => raw.frames.length).toBe(3);
+    expect(chunks).toHaveLength(1);
+
+    chunks.length = 0;
+    for (let seq = 2; seq <= 5; seq++) {
+      void server.send({ kind: 'data', channel: 'input', seq }, new Uint8Array([seq]), {
+        coalesce: true,
+      });
+    }
+    await expect.poll(() => raw.frames.length).toBe(7);
+    expect(chunks).toHaveLength(1);
+    expect(raw.frames.slice(1).map((frame) => [frame.message, frame.body?.[0]])).toEqual([
+      [{ kind: 'credit', channel: 'input', credit: 2 }, undefined],
+      [{ kind: 'data', channel: 'output', seq: 1 }, 1],
+      ...[2, 3, 4, 5].map((seq) => [{ kind: 'data', channel: 'input', seq }, seq]),
+    ]);
+  });
+
   it('reassembles frames that a client writes one byte at a time', async () => {
     const listener = await echoServer();
     const raw = await rawSocket(listener.address);

@@ -3,7 +3,7 @@
 // it; neither imports the other.
 export type { HostPort } from './address.js';
 export { formatAddress, parseAddress } from './address.js';
-export type { ConnectOptions, ConnectionOptions, ReadOptions } from './connection.js';
+export type { ConnectOptions, ConnectionOptions, ReadOptions, SendOptions } from './connection.js';
 export { Connection, connect } from './connection.js';
 export type { FrameLimits } from './frame.js';
 export {

@@ -1,9 +1,6 @@
 // The record channels between the coordinator's feed and a worker's RemoteBinding: which `data`
 // messages carry input batches, outputs, acknowledgements and summaries, what their `meta` holds,
-// and how a batch travels as a frame body (one self-contained Arrow IPC stream, Arrow columnar
-// format "IPC Streaming Format": schema message, one record batch message, end-of-stream marker).
-import type { RecordBatch } from '@tfstream/codecs';
-import { arrowFormat } from '@tfstream/codecs/arrow';
+// and how a batch's keys travel. A batch itself travels as the frame body (see record-body.ts).
 import type { Schema, SchemaJson } from '@tfstream/schema';
 import { TfstreamError, parseSchema } from '@tfstream/schema';
 import type { JsonValue } from './messages.js';
@@ -27,12 +24,26 @@ export type WireKey = number | string | { readonly big: string };
 /** A record key: the job's key field, or the record's position in the input. */
 export type RecordKey = string | number | bigint;
 
-/** Coordinator → worker, `input` channel: one batch of records (Arrow body) of a pass. */
+/**
+ * The keys of a batch's rows: records keyed by their position are `{ first, count }` (positions
+ * `first`, `first + 1`, …), records keyed by a field have one key per row.
+ */
+export type BatchKeys = { readonly first: number; readonly count: number } | readonly RecordKey[];
+
+/** {@link BatchKeys} on the wire: `{ first }` for positions (the rows say how many), else a list. */
+export type WireKeys = { readonly first: number } | readonly WireKey[];
+
+/**
+ * Coordinator → worker, `input` channel: a batch of records (record body) of a pass, or several
+ * consecutive ones in one body (`parts`: each one's `seq` and rows, in order; the message's own
+ * `seq` is the first's). Each part is a batch of its own for credit, outputs and acknowledgements.
+ */
 export interface InputBatchMeta {
   readonly op: 'batch';
   readonly epoch: number;
-  /** One per row. */
-  readonly keys: readonly WireKey[];
+  /** The keys of every row of the body. */
+  readonly keys: WireKeys;
+  readonly parts?: readonly (readonly [seq: number, rows: number])[];
 }
 
 /** Coordinator → worker, `input` channel: the pass `epoch` has no more records. */
@@ -47,10 +58,14 @@ export interface InputOpenMeta {
   readonly epoch: number;
 }
 
-/** Worker → coordinator, `output` channel (Arrow body). */
+/**
+ * Worker → coordinator, `output` channel (record body). The rows answer either the rows of one
+ * input batch, in order (`answers`: what `writer.write(out, { keys: batch.keys })` does), so the
+ * coordinator knows their keys without a list, or the records of `keys`, one per row.
+ */
 export interface OutputMeta {
-  /** The input keys the rows answer, one per row. */
-  readonly keys: readonly WireKey[];
+  readonly answers?: { readonly batch: number; readonly offset: number };
+  readonly keys?: readonly WireKey[];
   /** The output schema, when the job gave none (an inferred one). */
   readonly schema?: SchemaJson;
 }
@@ -92,48 +107,69 @@ export function recordMeta<T>(meta: JsonValue | undefined, channel: string): T {
   return meta as T;
 }
 
-/** Encodes a batch as one self-contained Arrow IPC stream (a frame body). */
-export function encodeRecordBody(batch: RecordBatch): Uint8Array {
-  const encoder = arrowFormat.createEncoder(batch.schema);
-  const parts = [encoder.start(), encoder.encode(batch), encoder.end()];
-  const body = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    body.set(part, at);
-    at += part.length;
-  }
-  return body;
-}
-
-/**
- * Decodes a frame body written by {@link encodeRecordBody} with `schema`; an empty stream gives
- * an empty batch.
- *
- * @throws `PROTOCOL_ERROR` when the body is missing; codec errors when it is not Arrow IPC.
- */
-export async function decodeRecordBody(
-  body: Uint8Array | undefined,
-  schema: Schema,
-  source: string,
-): Promise<RecordBatch[]> {
-  if (body === undefined) {
-    throw new TfstreamError('PROTOCOL_ERROR', `${source}: a record batch message has no body`);
-  }
-  const batches: RecordBatch[] = [];
-  const chunks = (async function* () {
-    yield body;
-  })();
-  for await (const batch of arrowFormat.decode(chunks, {
-    schema,
-    source,
-    batchSize: Number.MAX_SAFE_INTEGER,
-  })) {
-    batches.push(batch);
-  }
-  return batches;
-}
-
 /** The schema of an output message's meta, if it carries one. */
 export function metaSchema(meta: OutputMeta): Schema | undefined {
   return meta.schema === undefined ? undefined : parseSchema(meta.schema, 'output message');
+}
+
+/** How many rows `keys` key. */
+export function keyCount(keys: BatchKeys): number {
+  return isKeyList(keys) ? keys.length : keys.count;
+}
+
+/** Whether the keys are a list (one per row) rather than a run of positions. */
+export function isKeyList(keys: BatchKeys): keys is readonly RecordKey[] {
+  return Array.isArray(keys);
+}
+
+/** The key of row `row`. */
+export function keyAt(keys: BatchKeys, row: number): RecordKey {
+  return isKeyList(keys) ? keys[row]! : keys.first + row;
+}
+
+/** The keys of rows [start, end). */
+export function sliceKeys(keys: BatchKeys, start: number, end: number): BatchKeys {
+  if (isKeyList(keys)) {
+    return start === 0 && end === keys.length ? keys : keys.slice(start, end);
+  }
+  return { first: keys.first + start, count: end - start };
+}
+
+/** The keys as a list, one per row. */
+export function keyList(keys: BatchKeys): readonly RecordKey[] {
+  if (isKeyList(keys)) {
+    return keys;
+  }
+  const out = new Array<RecordKey>(keys.count);
+  for (let row = 0; row < keys.count; row++) {
+    out[row] = keys.first + row;
+  }
+  return out;
+}
+
+/** Keys in their wire form. */
+export function toWireKeys(keys: BatchKeys): WireKeys {
+  return isKeyList(keys) ? keys.map(toWireKey) : { first: keys.first };
+}
+
+/**
+ * Keys from their wire form, for a batch of `rows` rows.
+ *
+ * @throws `PROTOCOL_ERROR` when a list does not have one key per row.
+ */
+export function fromWireKeys(keys: WireKeys, rows: number, source: string): BatchKeys {
+  if (Array.isArray(keys)) {
+    if (keys.length !== rows) {
+      throw new TfstreamError(
+        'PROTOCOL_ERROR',
+        `${source}: ${keys.length} keys for ${rows} rows; a batch needs one key per row`,
+      );
+    }
+    return (keys as readonly WireKey[]).map(fromWireKey);
+  }
+  const first = (keys as { first: unknown }).first;
+  if (typeof first !== 'number' || !Number.isSafeInteger(first)) {
+    throw new TfstreamError('PROTOCOL_ERROR', `${source}: keys need a whole "first" position`);
+  }
+  return { first, count: rows };
 }

@@ -17,6 +17,14 @@ export interface WorkerSpec {
   readonly epochs?: number;
   readonly batchSize?: number;
   readonly checkpoint?: { readonly everySeconds?: number; readonly everySteps?: number };
+  /** A train job's eval split, which the chief reads itself. */
+  readonly eval?: {
+    /** Absolute path of the record file. */
+    readonly path: string;
+    readonly format: 'csv' | 'jsonl' | 'tfrecord' | 'arrow';
+    readonly schema: SchemaJson;
+    readonly everyEpochs?: number;
+  };
   /** Absolute path of the compiled model (`CompiledModel` as JSON). */
   readonly compiledModel: string;
   /** The run folder the model module is loaded from. */

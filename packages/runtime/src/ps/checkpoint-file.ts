@@ -50,14 +50,178 @@ interface Header {
   }[];
 }
 
-/** The folder where shard `shard` keeps its checkpoints within a run folder. */
-export function shardCheckpointDir(runDir: string, shard: number): string {
-  return join(runDir, 'checkpoints', `ps-${shard}`);
+/**
+ * The checkpoint folder of a run. Its layout:
+ * - `<model>.json`: the committed checkpoint of a model ({@link CommittedCheckpoint}), written by
+ *   the chief once every shard has saved, so that all shards restore the same one;
+ * - `ps-<shard>/<model>/step-<step>.ckpt`: a shard's checkpoints, by global step;
+ * - `ps-<shard>/<model>/finished.json`: the workers that finished training.
+ */
+export function checkpointDir(runDir: string): string {
+  return join(runDir, 'checkpoints');
 }
 
-/** The file of one model's checkpoint in a shard's folder. */
-export function checkpointPath(dir: string, model: string): string {
-  return join(dir, `${encodeURIComponent(model)}${EXTENSION}`);
+/** The folder where shard `shard` keeps its checkpoints within a run folder. */
+export function shardCheckpointDir(runDir: string, shard: number): string {
+  return join(checkpointDir(runDir), `ps-${shard}`);
+}
+
+/** The folder of one model's checkpoints of one shard, in a run's checkpoint folder. */
+export function modelCheckpointDir(dir: string, shard: number, model: string): string {
+  return join(dir, `ps-${shard}`, encodeURIComponent(model));
+}
+
+/** The file of one shard's checkpoint of a model at a global step. */
+export function checkpointPath(dir: string, shard: number, model: string, step: number): string {
+  return join(modelCheckpointDir(dir, shard, model), `step-${step}${EXTENSION}`);
+}
+
+/** The file listing the workers that finished training a model, as one shard saw them. */
+export function finishedPath(dir: string, shard: number, model: string): string {
+  return join(modelCheckpointDir(dir, shard, model), 'finished.json');
+}
+
+/**
+ * A checkpoint every shard of a model has saved: the one a restarted parameter server restores,
+ * and the one the other shards roll back to, so that all hold the values of one moment.
+ */
+export interface CommittedCheckpoint {
+  readonly model: string;
+  /** The global step each shard saved, by shard (equal in sync training). */
+  readonly steps: readonly number[];
+}
+
+const COMMITTED_FORMAT = 'tfstream-committed-checkpoint';
+
+/** The file of a model's committed checkpoint in a run's checkpoint folder. */
+export function committedCheckpointPath(dir: string, model: string): string {
+  return join(dir, `${encodeURIComponent(model)}.json`);
+}
+
+/**
+ * Commits a checkpoint that every shard has saved (atomically, over the previous one).
+ * @throws `IO_ERROR` naming the file when it cannot be written.
+ */
+export async function writeCommittedCheckpoint(
+  dir: string,
+  checkpoint: CommittedCheckpoint,
+): Promise<void> {
+  const path = committedCheckpointPath(dir, checkpoint.model);
+  const temp = `${path}.${process.pid}-${++temporaries}.tmp`;
+  const json = { format: COMMITTED_FORMAT, version: VERSION, ...checkpoint };
+  try {
+    await mkdir(dir, { recursive: true });
+    const file = await open(temp, 'w');
+    try {
+      await file.writeFile(`${JSON.stringify(json)}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new TfstreamError(
+      'IO_ERROR',
+      `could not commit the checkpoint of model "${checkpoint.model}": ${(error as Error).message}; check that the run folder is writable`,
+      { file: path },
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * A model's committed checkpoint, or `undefined` when none was committed yet.
+ * @throws `IO_ERROR` naming the file when it exists but is not one.
+ */
+export async function readCommittedCheckpoint(
+  dir: string,
+  model: string,
+): Promise<CommittedCheckpoint | undefined> {
+  const path = committedCheckpointPath(dir, model);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return undefined;
+    }
+    throw new TfstreamError(
+      'IO_ERROR',
+      `could not read the committed checkpoint: ${(error as Error).message}`,
+      { file: path },
+      { cause: error },
+    );
+  }
+  let json: { format?: unknown; version?: unknown; model?: unknown; steps?: unknown };
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch {
+    json = {};
+  }
+  const steps = json.steps;
+  if (
+    json.format !== COMMITTED_FORMAT ||
+    json.version !== VERSION ||
+    json.model !== model ||
+    !Array.isArray(steps) ||
+    !steps.every((step) => Number.isSafeInteger(step) && (step as number) >= 0)
+  ) {
+    throw new TfstreamError(
+      'IO_ERROR',
+      `not a version ${VERSION} committed checkpoint of model "${model}"; delete it to start from scratch`,
+      { file: path },
+    );
+  }
+  return { model, steps: steps as number[] };
+}
+
+/** The models with a committed checkpoint in a run's checkpoint folder. */
+export async function listCommittedModels(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return [];
+    }
+    throw new TfstreamError(
+      'IO_ERROR',
+      `could not list the checkpoints in ${dir}: ${(error as Error).message}`,
+      { file: dir },
+      { cause: error },
+    );
+  }
+  return names
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => decodeURIComponent(name.slice(0, -'.json'.length)));
+}
+
+/**
+ * Deletes a shard's checkpoints of a model older than `keepFrom` (the committed step), which no
+ * restore can ask for any more.
+ */
+export async function pruneShardCheckpoints(
+  dir: string,
+  shard: number,
+  model: string,
+  keepFrom: number,
+): Promise<void> {
+  const folder = modelCheckpointDir(dir, shard, model);
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names.map(async (name) => {
+      const step = /^step-(\d+)\.ckpt$/.exec(name)?.[1];
+      if (step !== undefined && Number(step) < keepFrom) {
+        await rm(join(folder, name), { force: true });
+      }
+    }),
+  );
 }
 
 /**
@@ -181,24 +345,6 @@ export async function readShardCheckpoint(path: string): Promise<ShardCheckpoint
     optimizerState,
     finished: header.finished,
   };
-}
-
-/** Every checkpoint file in a shard's folder (none when the folder does not exist). */
-export async function listShardCheckpoints(dir: string): Promise<string[]> {
-  try {
-    const names = await readdir(dir);
-    return names.filter((name) => name.endsWith(EXTENSION)).map((name) => join(dir, name));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return [];
-    }
-    throw new TfstreamError(
-      'IO_ERROR',
-      `could not list the parameter-server checkpoints in ${dir}: ${(error as Error).message}`,
-      { file: dir },
-      { cause: error },
-    );
-  }
 }
 
 function littleEndian(values: Float32Array | Int32Array): Uint8Array {

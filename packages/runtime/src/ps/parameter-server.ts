@@ -2,15 +2,19 @@ import { rename, writeFile, readFile, mkdir } from 'node:fs/promises';
 import { TfstreamError } from '@tfstream/schema';
 import { tf } from '@tfstream/sdk';
 import type { OptimizerSpec, TrainingMode, VariableSpec } from '@tfstream/sdk';
-import type { CheckpointTensor } from './checkpoint-file.js';
+import type { CheckpointTensor, ShardCheckpoint } from './checkpoint-file.js';
 import {
   checkpointPath,
-  listShardCheckpoints,
+  finishedPath,
+  listCommittedModels,
+  modelCheckpointDir,
+  pruneShardCheckpoints,
+  readCommittedCheckpoint,
   readShardCheckpoint,
   writeShardCheckpoint,
 } from './checkpoint-file.js';
 import type { PsRequest, PsResponse } from './ps-protocol.js';
-import { decodeTensors, encodeTensors, sizeOf } from './ps-protocol.js';
+import { decodeTensors, encodeTensors, restartCause, sizeOf } from './ps-protocol.js';
 
 /** Options of a {@link ParameterServer}. */
 export interface ParameterServerOptions {
@@ -18,8 +22,23 @@ export interface ParameterServerOptions {
   readonly shard: number;
   /** Workers of the run: sync training averages this many pushes per step, less finished ones. */
   readonly workers: number;
-  /** Where this shard's checkpoints go; without it checkpoints are not kept (memory:// only). */
+  /**
+   * The run's checkpoint folder (`checkpointDir(runDir)`): the shard saves to `ps-<shard>/` in it
+   * and restores the committed checkpoints. Without it checkpoints are not kept (memory:// only).
+   */
   readonly checkpointDir?: string;
+  /**
+   * This process's attempt, 1 + its restarts; default 1. A restarted server has restored the
+   * committed checkpoints already: the rollback its restart causes is done on this shard.
+   */
+  readonly attempt?: number;
+  /**
+   * Sync training: how long a step waits for every active worker's gradients before it is
+   * applied with those it has (late ones are then stale: dropped, and their worker pulls).
+   * Keeps workers that have unequal numbers of batches left (after a restart lost some) from
+   * waiting for each other forever. Default 3000.
+   */
+  readonly syncTimeoutMs?: number;
   /** Where the server's own log lines go; default none. */
   readonly log?: (level: 'info' | 'warn', message: string) => void;
 }
@@ -37,7 +56,12 @@ interface PendingStep {
     resolve: (answer: ParameterServerAnswer) => void;
     reject: (e: unknown) => void;
   }[];
+  /** Applies the step with the gradients it has when the others are too late. */
+  readonly timer: NodeJS.Timeout;
 }
+
+/** Default of `ParameterServerOptions.syncTimeoutMs`. */
+const SYNC_TIMEOUT_MS = 3000;
 
 interface ShardModel {
   readonly name: string;
@@ -62,6 +86,10 @@ interface ShardModel {
  * checkpoints. The semantics are those of the SDK's `LocalParameterStore`, per shard; the role
  * process (`ps-main.ts`) serves it over the network. It runs no user code.
  *
+ * Shards stay consistent across a restart: a restarted server restores the committed checkpoint
+ * (the one every shard saved, see `CommittedCheckpoint`), and the workers then ask every other
+ * shard to `restore` it too, once per restart, so all hold the values of the same step again.
+ *
  * @example
  * ```ts
  * const server = await ParameterServer.restore({ shard: 0, workers: 2, checkpointDir });
@@ -79,9 +107,15 @@ export class ParameterServer {
     string,
     { resolve: () => void; reject: (e: unknown) => void }[]
   >();
+  /** Rollbacks by cause and model: each happens once, and later asks wait for it. */
+  readonly #rollbacks = new Map<string, Promise<void>>();
+  /** Models being rolled back: their requests wait until the restored values are in. */
+  readonly #gates = new Map<string, Promise<void>>();
+  readonly #syncTimeoutMs: number;
   #disposed = false;
 
   constructor(options: ParameterServerOptions) {
+    this.#syncTimeoutMs = options.syncTimeoutMs ?? SYNC_TIMEOUT_MS;
     this.shard = options.shard;
     this.workers = options.workers;
     this.checkpointDir = options.checkpointDir;
@@ -89,38 +123,33 @@ export class ParameterServer {
   }
 
   /**
-   * A server with every model of its shard's last checkpoints loaded (variables, optimizer state,
+   * A server with the committed checkpoint of every model loaded (variables, optimizer state,
    * global step, finished workers), as a restarted parameter server starts.
-   * @throws `IO_ERROR` when a checkpoint cannot be read.
+   * @throws `IO_ERROR` when a checkpoint cannot be read; `SESSION_ERROR` when the committed
+   *   checkpoint has no step for this shard (the number of parameter servers changed).
    */
   static async restore(options: ParameterServerOptions): Promise<ParameterServer> {
     const server = new ParameterServer(options);
-    if (options.checkpointDir === undefined) {
+    const dir = options.checkpointDir;
+    if (dir === undefined) {
       return server;
     }
-    for (const path of await listShardCheckpoints(options.checkpointDir)) {
-      const checkpoint = await readShardCheckpoint(path);
-      const finished = await readFinished(`${path}.finished.json`);
-      const model = server.#install(
-        checkpoint.model,
-        checkpoint.variables,
-        checkpoint.values,
-        checkpoint.optimizer,
-        checkpoint.training,
-        checkpoint.step,
-      );
-      for (const worker of [...checkpoint.finished, ...finished]) {
-        model.finished.add(worker);
+    const cause = restartCause(server.shard, options.attempt ?? 1);
+    for (const name of await listCommittedModels(dir)) {
+      const committed = await readCommittedCheckpoint(dir, name);
+      const step = committed?.steps[server.shard];
+      if (step === undefined) {
+        throw new TfstreamError(
+          'SESSION_ERROR',
+          `model "${name}": the committed checkpoint has no step for parameter server ${server.shard} (it was saved by ${committed?.steps.length ?? 0}); run with as many parameter servers as it was saved with`,
+        );
       }
-      await model.optimizer.setWeights(
-        checkpoint.optimizerState.map((t) => ({
-          name: t.name,
-          tensor: tf.tensor(t.values, [...t.shape], t.dtype),
-        })),
-      );
+      const path = checkpointPath(dir, server.shard, name, step);
+      await server.#load(await readShardCheckpoint(path), await readFinished(server, name));
+      server.#rollbacks.set(rollbackKey(cause, name), Promise.resolve());
       server.#log(
         'info',
-        `ps ${server.shard}: restored model "${checkpoint.model}" at step ${checkpoint.step} from ${path}`,
+        `ps ${server.shard}: restored model "${name}" at step ${step} from ${path}`,
       );
     }
     return server;
@@ -142,7 +171,14 @@ export class ParameterServer {
     worker: number,
   ): Promise<ParameterServerAnswer> {
     this.#checkOpen();
+    const gate = request.op === 'restore' ? undefined : this.#gates.get(request.model);
+    if (gate !== undefined) {
+      await gate;
+      this.#checkOpen();
+    }
     switch (request.op) {
+      case 'restore':
+        return this.#restore(request.model, request.cause);
       case 'create':
         return this.#create(request, body);
       case 'pull': {
@@ -170,6 +206,7 @@ export class ParameterServer {
     }
     this.#waitingForChief.clear();
     for (const model of this.#models.values()) {
+      clearTimeout(model.pending?.timer);
       model.pending?.waiters.forEach((w) => w.reject(error));
       tf.dispose(model.variables);
       model.optimizer.dispose();
@@ -221,6 +258,80 @@ export class ParameterServer {
     }
     this.#waitingForChief.delete(request.model);
     return { response: { op: 'create', step: request.step, restored: false } };
+  }
+
+  /**
+   * Rolls a model back to its committed checkpoint, once per `cause`; a model this shard does not
+   * hold, or that is at the committed step already, stays as it is.
+   */
+  async #restore(name: string, cause: string): Promise<ParameterServerAnswer> {
+    const key = rollbackKey(cause, name);
+    let rollback = this.#rollbacks.get(key);
+    if (rollback === undefined) {
+      rollback = this.#rollBack(name, cause);
+      this.#rollbacks.set(key, rollback);
+      const gate = rollback.catch(() => {});
+      this.#gates.set(name, gate);
+      void gate.then(() => {
+        if (this.#gates.get(name) === gate) {
+          this.#gates.delete(name);
+        }
+      });
+    }
+    await rollback;
+    this.#checkOpen();
+    return { response: { op: 'restore', step: this.#models.get(name)?.step ?? 0 } };
+  }
+
+  async #rollBack(name: string, cause: string): Promise<void> {
+    const dir = this.checkpointDir;
+    const held = this.#models.get(name);
+    if (dir === undefined || held === undefined) {
+      return;
+    }
+    const step = (await readCommittedCheckpoint(dir, name))?.steps[this.shard];
+    if (step === undefined || step === held.step) {
+      return;
+    }
+    const checkpoint = await readShardCheckpoint(checkpointPath(dir, this.shard, name, step));
+    const finished = await readFinished(this, name);
+    this.#checkOpen();
+    // Requests wait at the gate, so nothing touched the model since it was read above.
+    const from = held.step;
+    this.#models.delete(name);
+    tf.dispose(held.variables);
+    held.optimizer.dispose();
+    const model = await this.#load(checkpoint, [...finished, ...held.finished]);
+    // Pushes that waited for the other workers' gradients of a step that is gone.
+    const answer = this.#weights('push', model, false);
+    clearTimeout(held.pending?.timer);
+    held.pending?.waiters.forEach((waiter) => waiter.resolve(answer));
+    this.#log(
+      'info',
+      `ps ${this.shard}: rolled model "${name}" back from step ${from} to the committed checkpoint at step ${step}, as ${cause} restarted from it`,
+    );
+  }
+
+  /** Installs a model from a shard checkpoint: variables, optimizer state, step, finished workers. */
+  async #load(checkpoint: ShardCheckpoint, finished: readonly number[]): Promise<ShardModel> {
+    const model = this.#install(
+      checkpoint.model,
+      checkpoint.variables,
+      checkpoint.values,
+      checkpoint.optimizer,
+      checkpoint.training,
+      checkpoint.step,
+    );
+    for (const worker of [...checkpoint.finished, ...finished]) {
+      model.finished.add(worker);
+    }
+    await model.optimizer.setWeights(
+      checkpoint.optimizerState.map((t) => ({
+        name: t.name,
+        tensor: tf.tensor(t.values, [...t.shape], t.dtype),
+      })),
+    );
+    return model;
   }
 
   #install(
@@ -300,11 +411,7 @@ export class ParameterServer {
     if (step !== model.step) {
       return Promise.resolve(this.#weights('push', model, false));
     }
-    model.pending ??= {
-      sums: model.variables.map((v) => new Float32Array(v.size)),
-      count: 0,
-      waiters: [],
-    };
+    model.pending ??= this.#pendingStep(model);
     const pending = model.pending;
     gradients.forEach((gradient, i) => {
       const sum = pending.sums[i]!;
@@ -329,10 +436,11 @@ export class ParameterServer {
       if (dir !== undefined) {
         // Kept apart from the checkpoint: a restarted server must not wait for a worker that is
         // done, whatever step it restores.
-        const path = `${checkpointPath(dir, name)}.finished.json`;
+        const path = finishedPath(dir, this.shard, name);
+        const folder = modelCheckpointDir(dir, this.shard, name);
         model.finishedWrite = model.finishedWrite
           .catch(() => {})
-          .then(() => writeFinished(path, [...model.finished], dir));
+          .then(() => writeFinished(path, [...model.finished], folder));
         await model.finishedWrite;
       }
     }
@@ -364,7 +472,8 @@ export class ParameterServer {
         },
       };
     }
-    const path = checkpointPath(this.checkpointDir, model.name);
+    const dir = this.checkpointDir;
+    const path = checkpointPath(dir, this.shard, model.name, step);
     await writeShardCheckpoint(path, {
       model: model.name,
       shard: this.shard,
@@ -376,15 +485,43 @@ export class ParameterServer {
       optimizerState,
       finished: [...model.finished],
     });
+    // Older checkpoints than the committed one cannot be asked for any more.
+    const committed = await readCommittedCheckpoint(dir, model.name).catch(() => undefined);
+    const kept = committed?.steps[this.shard];
+    if (kept !== undefined) {
+      await pruneShardCheckpoints(dir, this.shard, model.name, Math.min(kept, step));
+    }
     return { response: { op: 'checkpoint', step, location: path } };
   }
 
-  #maybeApply(model: ShardModel): void {
+  #pendingStep(model: ShardModel): PendingStep {
+    const timer = setTimeout(() => {
+      const pending = model.pending;
+      if (pending === undefined || pending.timer !== timer || this.#disposed) {
+        return;
+      }
+      this.#log(
+        'info',
+        `ps ${this.shard}: step ${model.step + 1} of model "${model.name}" applied with ${pending.count} worker(s)' gradients after ${this.#syncTimeoutMs} ms; the others were late`,
+      );
+      this.#maybeApply(model, true);
+    }, this.#syncTimeoutMs);
+    timer.unref();
+    return {
+      sums: model.variables.map((v) => new Float32Array(v.size)),
+      count: 0,
+      waiters: [],
+      timer,
+    };
+  }
+
+  #maybeApply(model: ShardModel, timedOut = false): void {
     const pending = model.pending;
     const active = Math.max(1, this.workers - model.finished.size);
-    if (pending === undefined || pending.count < active) {
+    if (pending === undefined || (pending.count < active && !timedOut)) {
       return;
     }
+    clearTimeout(pending.timer);
     model.pending = undefined;
     try {
       this.#apply(model, pending.sums, pending.count);
@@ -482,7 +619,15 @@ async function writeFinished(path: string, workers: number[], dir: string): Prom
   }
 }
 
-async function readFinished(path: string): Promise<number[]> {
+function rollbackKey(cause: string, model: string): string {
+  return `${cause}\n${model}`;
+}
+
+async function readFinished(server: ParameterServer, model: string): Promise<number[]> {
+  if (server.checkpointDir === undefined) {
+    return [];
+  }
+  const path = finishedPath(server.checkpointDir, server.shard, model);
   try {
     const workers: unknown = JSON.parse(await readFile(path, 'utf8'));
     return Array.isArray(workers) ? workers.filter((w): w is number => Number.isInteger(w)) : [];

@@ -8,6 +8,7 @@ import { Coordinator } from '../coordinator/coordinator.js';
 import type { CoordinatorEvent, MetricEvent } from '../coordinator/events.js';
 import { REPO_ROOT, SOURCE_EXEC_ARGV } from '../coordinator/test-support/cluster.js';
 import { readSavedModel } from '../worker/saved-model.js';
+import { checkpointDir, checkpointPath, readCommittedCheckpoint } from './checkpoint-file.js';
 import { RUN_ENV } from './ps-protocol.js';
 
 const TRAINING_ROLE = join(
@@ -97,9 +98,14 @@ describe('parameter servers', () => {
       for (const [step, hash] of other) {
         expect(hash, `step ${step}`).toBe(chief.get(step));
       }
-      // The chief's final checkpoint: every shard's file and the exported model.
+      // The chief's final checkpoint: committed at one step, every shard's file, the model.
+      const dir = checkpointDir(run.runDir);
+      expect(await readCommittedCheckpoint(dir, 'model')).toEqual({
+        model: 'model',
+        steps: Array.from({ length: shards }, () => 16),
+      });
       for (let shard = 0; shard < shards; shard++) {
-        expect(existsSync(join(run.runDir, 'checkpoints', `ps-${shard}`, 'model.ckpt'))).toBe(true);
+        expect(existsSync(checkpointPath(dir, shard, 'model', 16))).toBe(true);
       }
       const saved = await readSavedModel(join(run.runDir, 'model'));
       expect(saved?.weightSpecs?.length).toBe(4);
@@ -118,39 +124,73 @@ describe('parameter servers', () => {
     expect(losses.at(-1)!).toBeLessThan(losses[0]! / 10);
   }, 40_000);
 
-  it('restores a killed parameter server from its last checkpoint and trains on', async () => {
-    const run = await trainingRun(2, 1, {
-      TEST_STEPS: '70',
-      TEST_CHECKPOINT_EVERY: '5',
-      TEST_DELAY_MS: '20',
-    });
-    // Kill the server once the chief is past step 17 (the last checkpoint was at step 15).
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the chief never reached step 17')), 30_000);
-      const stop = run.coordinator.on((event) => {
-        if (event.type === 'metric' && event.name === 'step' && event.value >= 17) {
-          stop();
-          clearTimeout(timer);
-          resolve();
-        }
+  it.each([
+    [1, 0],
+    [2, 1],
+  ])(
+    'restores a killed parameter server from the committed checkpoint and trains on (%i shard(s), ps %i killed)',
+    async (shards, killed) => {
+      const run = await trainingRun(2, shards, {
+        TEST_STEPS: '70',
+        TEST_CHECKPOINT_EVERY: '5',
+        TEST_DELAY_MS: '20',
       });
-    });
-    const ps = run.coordinator.roles.find((r) => r.role === 'ps')!;
-    process.kill(ps.pid, 'SIGKILL');
-    await finished(run);
-    expect(run.coordinator.roles.find((r) => r.role === 'ps')!.attempt).toBe(2);
-    for (const worker of [0, 1]) {
-      const steps = values(run, 'step', worker);
-      // One drop, to a checkpoint's step; +1 every step before and after it.
-      const drops = steps.flatMap((s, i) => (i > 0 && s !== steps[i - 1]! + 1 ? [i] : []));
-      expect(drops, `worker ${worker}: ${steps.join(' ')}`).toHaveLength(1);
-      const restoredAt = steps[drops[0]!]!;
-      expect(restoredAt % 5, `worker ${worker}: ${steps.join(' ')}`).toBe(0);
-      expect(restoredAt).toBeGreaterThanOrEqual(15);
-      expect(steps.at(-1)).toBe(restoredAt + (steps.length - 1 - drops[0]!));
-    }
-    const losses = values(run, 'loss', 0);
-    expect(losses.at(-1)!).toBeLessThan(0.05);
-    expect(run.logs.some((line) => line.includes('restored model "model" at step'))).toBe(true);
-  }, 60_000);
+      // Kill the server once the chief is past step 17 (the last checkpoint was at step 15).
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error('the chief never reached step 17')),
+          30_000,
+        );
+        const stop = run.coordinator.on((event) => {
+          if (event.type === 'metric' && event.name === 'step' && event.value >= 17) {
+            stop();
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const ps = run.coordinator.roles.find((r) => r.role === 'ps' && r.index === killed)!;
+      process.kill(ps.pid, 'SIGKILL');
+      await finished(run);
+      expect(run.coordinator.roles.filter((r) => r.role === 'ps').map((r) => r.attempt)).toEqual(
+        Array.from({ length: shards }, (_, i) => (i === killed ? 2 : 1)),
+      );
+      const restored = Number(
+        /ps \d+: restored model "model" at step (\d+)/.exec(run.logs.join('\n'))?.[1],
+      );
+      expect(restored % 5).toBe(0);
+      expect(restored).toBeGreaterThanOrEqual(15);
+      for (const worker of [0, 1]) {
+        const steps = values(run, 'step', worker);
+        // One drop, to the committed checkpoint's step; +1 every step before and after it.
+        const drops = steps.flatMap((s, i) => (i > 0 && s !== steps[i - 1]! + 1 ? [i] : []));
+        expect(drops, `worker ${worker}: ${steps.join(' ')}`).toHaveLength(1);
+        expect(steps[drops[0]!], `worker ${worker}: ${steps.join(' ')}`).toBe(restored);
+        expect(steps.at(-1)).toBe(restored + (steps.length - 1 - drops[0]!));
+      }
+      // Every shard of the same step: both workers hold the same weights after every step
+      // (the one that lost fewer steps to the restart may take one more, alone, at the end).
+      const chief = series(run, 'hash', 0);
+      const other = series(run, 'hash', 1);
+      const common = [...other.keys()].filter((step) => chief.has(step));
+      expect(common.length).toBeGreaterThanOrEqual(Math.max(chief.size, other.size) - 1);
+      for (const step of common) {
+        expect(other.get(step), `step ${step}`).toBe(chief.get(step));
+      }
+      if (shards > 1) {
+        const rolledBack = run.logs.filter((line) => line.includes('rolled model "model" back'));
+        expect(rolledBack).toHaveLength(shards - 1);
+        expect(rolledBack[0]).toContain(`to the committed checkpoint at step ${restored}`);
+      }
+      // The chief's final checkpoint: every shard at one step, at least the chief's last (the
+      // other worker may take a step alone after the chief finished).
+      const committed = await readCommittedCheckpoint(checkpointDir(run.runDir), 'model');
+      expect(committed?.steps).toHaveLength(shards);
+      expect(new Set(committed?.steps).size).toBe(1);
+      expect(committed!.steps[0]).toBeGreaterThanOrEqual(values(run, 'done', 0)[0]!);
+      const losses = values(run, 'loss', 0);
+      expect(losses.at(-1)!).toBeLessThan(0.05);
+    },
+    60_000,
+  );
 });

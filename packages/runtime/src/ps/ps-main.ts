@@ -9,22 +9,22 @@ import type { Connection } from '../protocol/index.js';
 import { roleLabel } from '../protocol/index.js';
 import type { RoleHandle } from '../role/index.js';
 import { connectRole } from '../role/index.js';
-import { shardCheckpointDir } from './checkpoint-file.js';
+import { checkpointDir } from './checkpoint-file.js';
 import { ParameterServer } from './parameter-server.js';
 import type { PsErrorResponse } from './ps-protocol.js';
 import { PS_CHANNEL, RUN_ENV, parsePsRequest, psMessage } from './ps-protocol.js';
 
 /** Options of {@link serveParameterServer}. */
 export interface ParameterServerRoleOptions {
-  /** The run folder; checkpoints go to `<runDir>/checkpoints/ps-<index>/`. None: memory only. */
+  /** The run folder; checkpoints go to `<runDir>/checkpoints/` (`checkpointDir`). None: memory only. */
   readonly runDir?: string;
   /** How to start TensorFlow.js; default `initEngine()`'s auto choice. */
   readonly engine?: EngineOptions;
 }
 
 /**
- * Serves this role as parameter server `role.index`: starts the engine, restores the shard's last
- * checkpoint when this is a restarted process (`attempt > 1`), answers every worker connection,
+ * Serves this role as parameter server `role.index`: starts the engine, restores the committed
+ * checkpoints when this is a restarted process (`attempt > 1`), answers every worker connection,
  * and disposes the shard on shutdown. Resolves with the server once it serves.
  *
  * @example
@@ -44,9 +44,8 @@ export async function serveParameterServer(
   const serverOptions = {
     shard: role.index,
     workers: role.cluster.worker.length,
-    ...(options.runDir === undefined
-      ? {}
-      : { checkpointDir: shardCheckpointDir(options.runDir, role.index) }),
+    attempt: role.attempt,
+    ...(options.runDir === undefined ? {} : { checkpointDir: checkpointDir(options.runDir) }),
     log: (level: 'info' | 'warn', message: string) => void role.log(level, message),
   };
   const server =

@@ -61,9 +61,24 @@ export interface PsCheckpointRequest {
   readonly model: string;
 }
 
+/**
+ * Rolls the shard's model back to its committed checkpoint, because shard `cause` names restarted
+ * from it; once per cause, however many workers ask (see {@link restartCause}).
+ */
+export interface PsRestoreRequest {
+  readonly op: 'restore';
+  readonly model: string;
+  readonly cause: string;
+}
+
 /** Every request a parameter server answers, told apart by `op`. */
 export type PsRequest =
-  PsCreateRequest | PsPullRequest | PsPushRequest | PsFinishRequest | PsCheckpointRequest;
+  | PsCreateRequest
+  | PsPullRequest
+  | PsPushRequest
+  | PsFinishRequest
+  | PsCheckpointRequest
+  | PsRestoreRequest;
 
 /** The answer to `create`. */
 export interface PsCreateResponse {
@@ -99,6 +114,12 @@ export interface PsCheckpointResponse {
   readonly location: string;
 }
 
+/** The answer to `restore`: the shard's step after it. */
+export interface PsRestoreResponse {
+  readonly op: 'restore';
+  readonly step: number;
+}
+
 /** A request that failed on the server, with the `TfstreamError` code and message to rethrow. */
 export interface PsErrorResponse {
   readonly op: 'error';
@@ -113,9 +134,25 @@ export type PsResponse =
   | PsPushResponse
   | PsFinishResponse
   | PsCheckpointResponse
+  | PsRestoreResponse
   | PsErrorResponse;
 
-const REQUEST_OPS: readonly string[] = ['create', 'pull', 'push', 'finish', 'checkpoint'];
+const REQUEST_OPS: readonly string[] = [
+  'create',
+  'pull',
+  'push',
+  'finish',
+  'checkpoint',
+  'restore',
+];
+
+/**
+ * The `cause` of the rollback that parameter server `shard`'s process of attempt `attempt` (a
+ * restart) asks of every shard: the same for every worker, so each shard rolls back once.
+ */
+export function restartCause(shard: number, attempt: number): string {
+  return `ps ${shard} attempt ${attempt}`;
+}
 const RESPONSE_OPS: readonly string[] = [...REQUEST_OPS, 'error'];
 
 /** The `data` message that carries a request or response. */

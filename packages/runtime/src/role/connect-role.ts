@@ -146,6 +146,21 @@ export class RoleHandle implements RoleIdentity {
     return this.#coordinator.send(message, body);
   }
 
+  /**
+   * Sends several `data` or `credit` messages (with their bodies) to the coordinator in one socket
+   * write.
+   *
+   * @throws `CONNECTION_CLOSED` when the coordinator connection is closed.
+   */
+  sendFrames(
+    frames: readonly {
+      readonly message: DataMessage | CreditMessage;
+      readonly body?: Uint8Array;
+    }[],
+  ): Promise<void> {
+    return this.#coordinator.sendFrames(frames);
+  }
+
   /** Calls `listener` with every `data` or `credit` frame from the coordinator. */
   onData(listener: (frame: Frame) => void): () => void {
     this.#dataListeners.add(listener);

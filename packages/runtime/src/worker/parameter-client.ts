@@ -24,6 +24,7 @@ import type {
   PsResponse,
   PsWeightsResponse,
 } from '../ps/ps-protocol.js';
+import { checkpointDir, writeCommittedCheckpoint } from '../ps/checkpoint-file.js';
 import {
   PS_CHANNEL,
   RUN_ENV,
@@ -31,6 +32,7 @@ import {
   encodeTensors,
   parsePsResponse,
   psMessage,
+  restartCause,
   sizeOf,
 } from '../ps/ps-protocol.js';
 import { readSavedModel, writeSavedModel } from './saved-model.js';
@@ -68,6 +70,10 @@ class ShardLink {
   connection: Connection | undefined;
   connecting: Promise<Connection> | undefined;
   recovering: Promise<void> | undefined;
+  /** The attempt of the server process this worker last recovered, or first talked to. */
+  attempt: number | undefined;
+  /** Set when a new connection reached a restarted process that was not recovered yet. */
+  restarted = false;
   seq = 0;
   readonly pending = new Map<
     number,
@@ -85,10 +91,13 @@ const LOST = 'CONNECTION_CLOSED';
  * (`role.connectPeer('ps', i)`), with the request/response protocol of `ps/ps-protocol.ts`.
  * Each shard gets the values and gradients of the variables placed on it (`VariableSpec.shard`).
  *
- * When a parameter server restarts, the client reconnects to its new process, re-seeds it with
- * the last values this worker saw if it restored nothing, and answers a push that was lost with
- * `applied: false` and the servers' current (restored) weights, so the session goes on from the
- * checkpoint's step.
+ * The chief commits each checkpoint once every shard saved it (`CommittedCheckpoint`, in the
+ * run folder), the first one right after it created the variables. When a parameter server
+ * restarts, it restores the committed checkpoint; each client reconnects to the new process, asks
+ * every shard to roll back to that checkpoint too (`restore`, which a shard does once per
+ * restart), and answers a push that was lost or dropped with `applied: false` and the servers'
+ * restored weights, so every worker goes on from the checkpoint's step with consistent shards. A
+ * server that restored nothing (no run folder) is re-seeded with the last values this worker saw.
  *
  * @example
  * ```ts
@@ -147,7 +156,12 @@ export class ParameterClient {
       this.#links.map((_, shard) => this.#create(request.model, model, shard, 0)),
     );
     answers.forEach((answer, shard) => (model.steps[shard] = answer.step));
-    return { step: answers[0]!.step, restored: answers.some((a) => a.restored) };
+    const restored = answers.some((a) => a.restored);
+    if (request.initial !== undefined && !restored && this.#options.runDir !== undefined) {
+      // The first committed checkpoint: a server that restarts before the next one restores it.
+      await this.checkpoint({ model: request.model, step: answers[0]!.step });
+    }
+    return { step: answers[0]!.step, restored };
   }
 
   /** See `RuntimeBinding.pullWeights`. */
@@ -185,15 +199,17 @@ export class ParameterClient {
       }),
     );
     const failure = outcomes.find((o) => o.status === 'rejected');
-    if (failure !== undefined) {
-      if (!isTfstreamError(failure.reason, LOST)) {
-        throw failure.reason;
-      }
-      // A server restarted mid-step: its pushes are gone. Go on from what the servers hold now.
+    if (failure !== undefined && !isTfstreamError(failure.reason, LOST)) {
+      throw failure.reason;
+    }
+    const applied = outcomes.every((o) => o.status === 'fulfilled' && o.value);
+    const steps = new Set(model.steps);
+    if (!applied || (model.training === 'sync' && steps.size > 1)) {
+      // A server restarted mid-step, or some shards dropped the step: go on from what the
+      // servers hold now (the committed checkpoint, after a restart).
       const weights = await this.pullWeights(request);
       return { step: weights.step, applied: false, weights };
     }
-    const applied = outcomes.every((o) => o.status === 'fulfilled' && o.value);
     const weights = this.#snapshot(model);
     return { step: weights.step, applied, weights };
   }
@@ -216,12 +232,24 @@ export class ParameterClient {
    * `<runDir>/model/` in the TensorFlow.js format, where {@link loadModel} finds it.
    */
   async checkpoint(request: CheckpointRequest): Promise<CheckpointResult> {
-    this.#model(request.model);
+    const model = this.#model(request.model);
     const answers = await Promise.all(
       this.#links.map((_, shard) => this.#call(shard, { op: 'checkpoint', model: request.model })),
     );
     const first = answers[0]!.response as PsCheckpointResponse;
     const runDir = this.#options.runDir;
+    if (runDir !== undefined) {
+      const steps = answers.map((answer) => (answer.response as PsCheckpointResponse).step);
+      if (model.training === 'sync' && new Set(steps).size > 1) {
+        // A shard was rolled back meanwhile: these saves are not of one moment.
+        void this.#role.log(
+          'warn',
+          `checkpoint of model "${request.model}" not committed: the shards saved steps ${steps.join(', ')}`,
+        );
+      } else {
+        await writeCommittedCheckpoint(checkpointDir(runDir), { model: request.model, steps });
+      }
+    }
     if (request.artifacts !== undefined && runDir !== undefined) {
       const location = await writeSavedModel(join(runDir, 'model'), request.artifacts);
       return { step: first.step, location };
@@ -330,7 +358,12 @@ export class ParameterClient {
 
   async #request(shard: number, request: PsRequest, body: Uint8Array | undefined): Promise<Answer> {
     const link = this.#links[shard]!;
-    const connection = await this.#connection(shard);
+    let connection = await this.#connection(shard);
+    if (link.restarted && link.recovering === undefined) {
+      // The first request to a restarted server, before any request of this worker was lost.
+      await this.#recover(shard);
+      connection = await this.#connection(shard);
+    }
     const seq = ++link.seq;
     const answer = new Promise<Answer>((resolve, reject) => {
       link.pending.set(seq, { resolve, reject });
@@ -357,6 +390,12 @@ export class ParameterClient {
         const connection = await this.#role.connectPeer('ps', shard, {
           timeoutMs: this.#options.reconnectTimeoutMs ?? 60_000,
         });
+        const attempt = connection.peer?.attempt;
+        if (link.attempt === undefined) {
+          link.attempt = attempt;
+        } else if (attempt !== undefined && attempt > link.attempt) {
+          link.restarted = true;
+        }
         link.connection = connection;
         void this.#read(link, connection);
         return connection;
@@ -398,12 +437,22 @@ export class ParameterClient {
     link.pending.clear();
   }
 
-  /** Reconnects to a restarted shard and gives it back what it may have lost. */
+  /**
+   * Reconnects to a shard. When its process restarted, gives it back what it may have lost (the
+   * variables, if it restored none; that this worker finished) and has every shard roll back to
+   * the committed checkpoint it restored.
+   */
   #recover(shard: number): Promise<void> {
     const link = this.#links[shard]!;
     link.recovering ??= (async () => {
       try {
-        await this.#connection(shard);
+        const connection = await this.#connection(shard);
+        const attempt = connection.peer?.attempt;
+        const restarted =
+          link.restarted ||
+          (attempt !== undefined && link.attempt !== undefined && attempt > link.attempt);
+        link.restarted = false;
+        link.attempt = attempt ?? link.attempt;
         for (const [name, model] of this.#models) {
           const held = await this.#request(shard, { op: 'pull', model: name }, undefined).then(
             () => true,
@@ -418,17 +467,40 @@ export class ParameterClient {
             // It restored no checkpoint: seed it with the last values this worker saw.
             const answer = await this.#create(name, model, shard, model.steps[shard]!, true);
             model.steps[shard] = answer.step;
+          } else if (restarted && attempt !== undefined) {
+            await this.#rollBack(name, restartCause(shard, attempt));
           }
           if (model.finished) {
             await this.#request(shard, { op: 'finish', model: name }, undefined);
           }
         }
-        void this.#role.log('info', `reconnected to parameter server ${shard}`);
+        void this.#role.log(
+          'info',
+          `reconnected to parameter server ${shard}${restarted ? ` (attempt ${attempt})` : ''}`,
+        );
       } finally {
         link.recovering = undefined;
       }
     })();
     return link.recovering;
+  }
+
+  /**
+   * Asks every shard to roll a model back to its committed checkpoint, for `cause`. A shard that
+   * is down itself is skipped: its own restart rolls every shard back again.
+   */
+  async #rollBack(name: string, cause: string): Promise<void> {
+    await Promise.all(
+      this.#links.map((_, shard) =>
+        this.#request(shard, { op: 'restore', model: name, cause }, undefined).catch(
+          (error: unknown) => {
+            if (!isTfstreamError(error, LOST)) {
+              throw error;
+            }
+          },
+        ),
+      ),
+    );
   }
 
   #model(name: string): ClientModel {

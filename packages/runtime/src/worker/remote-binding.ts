@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { RecordBatch } from '@tfstream/codecs';
-import { RecordBatchBuilder } from '@tfstream/codecs';
+import type { FormatName } from '@tfstream/codecs';
+import { readRecordFile } from '@tfstream/codecs/node';
 import { TfstreamError, schemaToJson } from '@tfstream/schema';
 import type {
   CheckpointRequest,
@@ -21,7 +21,9 @@ import type {
   tf,
 } from '@tfstream/sdk';
 import { LocalParameterStore } from '@tfstream/sdk';
-import type { Frame, JsonValue } from '../protocol/index.js';
+import type { CreditMessage, DataMessage, Frame, JsonValue } from '../protocol/index.js';
+import { sliceBatch } from '../protocol/batch-slices.js';
+import { decodeRecordBody, encodeRecordBody } from '../protocol/record-body.js';
 import type {
   AckMeta,
   InputBatchMeta,
@@ -32,9 +34,8 @@ import type {
 } from '../protocol/record-channels.js';
 import {
   RECORD_CHANNEL,
-  decodeRecordBody,
-  encodeRecordBody,
-  fromWireKey,
+  fromWireKeys,
+  keyList,
   recordMeta,
   toWireKey,
 } from '../protocol/record-channels.js';
@@ -65,6 +66,8 @@ export interface RemoteBindingOptions {
   readonly runDir?: string;
   /** The saved model an inference job loads. */
   readonly modelPath?: string;
+  /** The eval split's record file (`job.eval` has its schema), read by `readEvalBatches`. */
+  readonly evalFile?: { readonly path: string; readonly format: FormatName };
 }
 
 type Queued =
@@ -159,12 +162,15 @@ export class RemoteBinding implements RuntimeBinding {
   readonly #parameters: ParameterBackend;
   readonly #queue: Queued[] = [];
   #wake: (() => void) | undefined;
-  /** Decodes run one after another so that batches keep their order. */
-  #decoding: Promise<void> = Promise.resolve();
+  /** Input batches taken whose credit has not been granted back yet. */
+  #creditOwed = 0;
+  /** The input batch (and first row) each key list handed to model code came from. */
+  readonly #origins = new WeakMap<readonly RecordKey[], { seq: number; offset: number }>();
   #seq = 0;
   #outputs = 0;
   #closing: Promise<void> | undefined;
   readonly #unsubscribe: () => void;
+  readonly #evalFile: RemoteBindingOptions['evalFile'];
 
   constructor(role: RoleHandle, job: JobInfo, options: RemoteBindingOptions = {}) {
     this.#role = role;
@@ -183,6 +189,7 @@ export class RemoteBinding implements RuntimeBinding {
         ...(options.modelPath === undefined ? {} : { modelPath: options.modelPath }),
       });
     this.#unsubscribe = role.onData((frame) => this.#onFrame(frame));
+    this.#evalFile = options.evalFile;
   }
 
   /** Output batches written so far. */
@@ -216,21 +223,41 @@ export class RemoteBinding implements RuntimeBinding {
       if (next.epoch !== request.epoch) {
         continue; // A batch of an earlier pass, sent before this worker moved on.
       }
-      void this.#role
-        .send({ kind: 'credit', channel: RECORD_CHANNEL.input, credit: 1 })
-        .catch(() => {});
-      for (const part of rebatch(next.input, request.batchSize)) {
+      // The credit for this batch goes back with its output (or acknowledgement) in one write,
+      // unless nothing else is queued: then the coordinator should send more at once.
+      this.#creditOwed++;
+      if (this.#queue.length === 0) {
+        this.#grantCredit();
+      }
+      for (const part of rebatch(next.input, request.batchSize, next.seq, this.#origins)) {
         yield part;
       }
       if (trains) {
         const ack: AckMeta = { batches: [next.seq] };
-        await this.#role.send({
+        await this.#sendWithCredit({
           kind: 'data',
           channel: RECORD_CHANNEL.ack,
           seq: ++this.#seq,
           meta: { ...ack },
         });
       }
+    }
+  }
+
+  /** One pass over the eval split, read from its file by this process (not fed). */
+  async *readEvalBatches(request: {
+    readonly batchSize: number | undefined;
+  }): AsyncIterable<InputBatch> {
+    this.#checkOpen();
+    const split = this.#evalFile;
+    const schema = this.job.eval?.schema;
+    if (split === undefined || schema === undefined) {
+      throw new TfstreamError('CONTEXT_ERROR', 'this job has no eval split');
+    }
+    const file = await readRecordFile(split.path, { format: split.format, schema });
+    for await (const records of file.batches) {
+      this.#checkOpen();
+      yield* rebatch({ records }, request.batchSize, undefined, undefined);
     }
   }
 
@@ -246,13 +273,17 @@ export class RemoteBinding implements RuntimeBinding {
           `(got ${output.keys?.length ?? 'none'}): write with { keys: batch.keys }`,
       );
     }
+    // Rows that answer an input batch in order name the batch, not a key per row.
+    const origin = this.#origins.get(output.keys);
     const meta: OutputMeta = {
-      keys: output.keys.map(toWireKey),
+      ...(origin === undefined
+        ? { keys: output.keys.map(toWireKey) }
+        : { answers: { batch: origin.seq, offset: origin.offset } }),
       ...(this.job.outputSchema === undefined
         ? { schema: schemaToJson(output.records.schema) }
         : {}),
     };
-    await this.#role.send(
+    await this.#sendWithCredit(
       {
         kind: 'data',
         channel: RECORD_CHANNEL.output,
@@ -323,30 +354,71 @@ export class RemoteBinding implements RuntimeBinding {
     if (message.kind !== 'data' || message.channel !== RECORD_CHANNEL.input) {
       return;
     }
-    const body = frame.body;
     const schema = this.job.inputSchema;
-    this.#decoding = this.#decoding.then(async () => {
-      try {
-        const meta = recordMeta<InputBatchMeta | InputEndMeta>(message.meta, message.channel);
-        if (meta.op === 'end') {
-          this.#push({ kind: 'end', epoch: meta.epoch });
-          return;
-        }
-        if (schema === undefined) {
-          throw new TfstreamError('CONTEXT_ERROR', 'this job has no input schema');
-        }
-        const [records] = await decodeRecordBody(body, schema, `input batch ${message.seq}`);
-        const keys: RecordKey[] = meta.keys.map(fromWireKey);
+    try {
+      const meta = recordMeta<InputBatchMeta | InputEndMeta>(message.meta, message.channel);
+      if (meta.op === 'end') {
+        this.#push({ kind: 'end', epoch: meta.epoch });
+        return;
+      }
+      if (schema === undefined) {
+        throw new TfstreamError('CONTEXT_ERROR', 'this job has no input schema');
+      }
+      const source = `input batch ${message.seq}`;
+      const records = decodeRecordBody(frame.body, schema, source);
+      const keys = keyList(fromWireKeys(meta.keys, records.numRows, source));
+      if (meta.parts === undefined) {
         this.#push({
           kind: 'batch',
           seq: message.seq,
           epoch: meta.epoch,
-          input: { records: records ?? emptyBatch(schema), keys },
+          input: { records, keys },
         });
-      } catch (error) {
-        this.#push({ kind: 'error', error: error as Error });
+        return;
       }
-    });
+      // Several batches in one body: each is cut out (a view) and queued on its own.
+      if (meta.parts.reduce((n, [, rows]) => n + rows, 0) !== records.numRows) {
+        throw new TfstreamError('PROTOCOL_ERROR', `${source}: its parts do not add up to its rows`);
+      }
+      let start = 0;
+      for (const [seq, rows] of meta.parts) {
+        this.#push({
+          kind: 'batch',
+          seq,
+          epoch: meta.epoch,
+          input: {
+            records: sliceBatch(records, start, start + rows),
+            keys: keys.slice(start, start + rows),
+          },
+        });
+        start += rows;
+      }
+    } catch (error) {
+      this.#push({ kind: 'error', error: error as Error });
+    }
+  }
+
+  /** Sends the credit owed for input batches taken, on its own. */
+  #grantCredit(): void {
+    const credit = this.#takeCredit();
+    if (credit !== undefined) {
+      this.#role.send(credit).catch(() => {});
+    }
+  }
+
+  #takeCredit(): CreditMessage | undefined {
+    const credit = this.#creditOwed;
+    this.#creditOwed = 0;
+    return credit === 0 ? undefined : { kind: 'credit', channel: RECORD_CHANNEL.input, credit };
+  }
+
+  /** Sends a message, with the credit owed ahead of it in the same write. */
+  #sendWithCredit(message: DataMessage, body?: Uint8Array): Promise<void> {
+    const credit = this.#takeCredit();
+    const frame = body === undefined ? { message } : { message, body };
+    return credit === undefined
+      ? this.#role.send(message, body)
+      : this.#role.sendFrames([{ message: credit }, frame]);
   }
 
   #push(item: Queued): void {
@@ -357,6 +429,10 @@ export class RemoteBinding implements RuntimeBinding {
   }
 
   async #next(): Promise<Queued> {
+    if (this.#queue.length === 0) {
+      // About to wait: whatever credit is owed must not wait with it.
+      this.#grantCredit();
+    }
     while (this.#queue.length === 0) {
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
@@ -374,26 +450,33 @@ function closedError(): TfstreamError {
   return new TfstreamError('CONTEXT_ERROR', 'the worker runtime is closed');
 }
 
-function emptyBatch(schema: NonNullable<JobInfo['inputSchema']>): RecordBatch {
-  return new RecordBatchBuilder(schema, 0).finish();
-}
-
-/** Cuts an input batch into parts of at most `batchSize` rows (copies; smaller ones pass). */
-function* rebatch(input: InputBatch, batchSize: number | undefined): Generator<InputBatch> {
+/**
+ * Cuts an input batch into parts of at most `batchSize` rows (views; smaller ones pass), noting
+ * in `origins` which input batch (`seq`) and row each part's keys start at.
+ */
+function* rebatch(
+  input: InputBatch,
+  batchSize: number | undefined,
+  seq: number | undefined,
+  origins: WeakMap<readonly RecordKey[], { seq: number; offset: number }> | undefined,
+): Generator<InputBatch> {
   const { records, keys } = input;
   if (batchSize === undefined || records.numRows <= batchSize) {
+    if (keys !== undefined && seq !== undefined) {
+      origins?.set(keys, { seq, offset: 0 });
+    }
     yield input;
     return;
   }
   for (let start = 0; start < records.numRows; start += batchSize) {
     const end = Math.min(records.numRows, start + batchSize);
-    const builder = new RecordBatchBuilder(records.schema, end - start);
-    for (let row = start; row < end; row++) {
-      builder.appendRow(records.row(row).toObject());
+    const part = keys?.slice(start, end);
+    if (part !== undefined && seq !== undefined) {
+      origins?.set(part, { seq, offset: start });
     }
     yield {
-      records: builder.finish(),
-      ...(keys === undefined ? {} : { keys: keys.slice(start, end) }),
+      records: sliceBatch(records, start, end),
+      ...(part === undefined ? {} : { keys: part }),
     };
   }
 }

@@ -65,6 +65,14 @@ export function jobInfoOf(role: RoleHandle, spec: WorkerSpec): JobInfo {
     ...(spec.epochs === undefined ? {} : { epochs: spec.epochs }),
     ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
     ...(spec.checkpoint === undefined ? {} : { checkpoint: spec.checkpoint }),
+    ...(spec.eval === undefined
+      ? {}
+      : {
+          eval: {
+            schema: parseSchema(spec.eval.schema, 'worker spec eval.schema'),
+            ...(spec.eval.everyEpochs === undefined ? {} : { everyEpochs: spec.eval.everyEpochs }),
+          },
+        }),
   };
 }
 
@@ -100,6 +108,7 @@ export async function runWorker(role: RoleHandle): Promise<void> {
     runDir: spec.runDir,
     ...(modelPath === undefined ? {} : { modelPath }),
     ...(parameters === undefined ? {} : { parameters }),
+    ...(spec.eval === undefined ? {} : { evalFile: spec.eval }),
   });
   installRuntime(binding);
   try {
@@ -156,12 +165,14 @@ async function runWorkerProcess(role: RoleHandle): Promise<void> {
     await role.close();
     process.exit(0);
   } catch (error) {
-    const code = isTfstreamError(error) ? error.code : 'USER_CODE_ERROR';
-    const text = error instanceof Error ? error.message : String(error);
+    // A TfstreamError's message starts with its code already.
+    const text = isTfstreamError(error)
+      ? error.message
+      : `USER_CODE_ERROR: ${error instanceof Error ? error.message : String(error)}`;
     const frame = (error as { codeFrame?: unknown }).codeFrame;
     const detail = typeof frame === 'string' && frame !== '' ? `\n${frame}` : '';
     await role.log('error', `${text}${detail}`);
-    process.stderr.write(`${code}: ${text}${detail}\n`);
+    process.stderr.write(`${text}${detail}\n`);
     await role.close();
     process.exit(1);
   }

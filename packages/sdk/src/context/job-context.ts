@@ -10,6 +10,7 @@ import type {
   HistogramSummary,
   HyperparameterValue,
   Hyperparameters,
+  InputBatch,
   JobMode,
   LogLevel,
   RoleKind,
@@ -164,6 +165,8 @@ export class JobContext<H extends Hyperparameters = Hyperparameters> {
   readonly hyperparameters: Readonly<Partial<H>>;
   readonly inputSchema: Schema | undefined;
   readonly outputSchema: Schema | undefined;
+  /** The schema of the eval split, when the job has one (see {@link evalReader}). */
+  readonly evalSchema: Schema | undefined;
   /** Passes over the input the job asks for, when it does. */
   readonly epochs: number | undefined;
   /** Log lines for the run log. */
@@ -191,6 +194,7 @@ export class JobContext<H extends Hyperparameters = Hyperparameters> {
     this.hyperparameters = job.hyperparameters as Readonly<Partial<H>>;
     this.inputSchema = job.inputSchema;
     this.outputSchema = job.outputSchema;
+    this.evalSchema = job.eval?.schema;
     this.epochs = job.epochs;
     const log =
       (level: LogLevel) =>
@@ -283,12 +287,49 @@ export class JobContext<H extends Hyperparameters = Hyperparameters> {
       );
     }
     const epoch = options.epoch ?? 0;
-    const binding = this.binding;
+    return this.batches(() => this.binding.readBatches({ batchSize, epoch }));
+  }
+
+  /**
+   * One pass over the job's eval split (`training.eval`), in batches decoded by its schema: a
+   * held-out input this process reads itself, for evaluating the model. `runModel` evaluates on
+   * it in the chief; custom training code may do the same.
+   * @throws TfstreamError `CONTEXT_ERROR` when the job has no eval split
+   * @example
+   * ```ts
+   * if (ctx.isChief && ctx.evalSchema !== undefined) {
+   *   for await (const batch of ctx.evalReader({ batchSize: 256 })) {
+   *     const accuracy = evaluate(model, batch);
+   *   }
+   * }
+   * ```
+   */
+  evalReader(options: Pick<ReaderOptions, 'batchSize'> = {}): AsyncIterable<Batch> {
+    this.checkOpen();
+    const read = this.binding.readEvalBatches?.bind(this.binding);
+    if (this.evalSchema === undefined || read === undefined) {
+      throw new TfstreamError(
+        'CONTEXT_ERROR',
+        'this job has no eval split: give it "training": { "eval": { "source": { "kind": "file", "path": "…" } } }',
+      );
+    }
+    const batchSize = options.batchSize;
+    if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) {
+      throw new TfstreamError(
+        'CONTEXT_ERROR',
+        `batchSize must be a whole number >= 1, got ${preview(batchSize)}`,
+      );
+    }
+    return this.batches(() => read({ batchSize }));
+  }
+
+  /** Batches of model code from a runtime's input batches: empty ones skipped, keys filled. */
+  private batches(read: () => AsyncIterable<InputBatch>): AsyncIterable<Batch> {
     const checkOpen = (): void => this.checkOpen();
     return {
       async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
         let position = 0;
-        for await (const input of binding.readBatches({ batchSize, epoch })) {
+        for await (const input of read()) {
           checkOpen();
           const rows = input.records.numRows;
           if (rows === 0) {

@@ -35,6 +35,14 @@ export interface CheckpointPolicy {
   readonly everySeconds?: number;
 }
 
+/** The eval split of a train job: a held-out input the chief evaluates the model on. */
+export interface EvalPolicy {
+  /** The schema its batches are decoded with (the input's, unless the job gives another). */
+  readonly schema: Schema;
+  /** Also evaluate after every that many epochs; only when training ends when absent. */
+  readonly everyEpochs?: number;
+}
+
 /** Who this process is in the run, and what the run asks of it. Read once per context. */
 export interface JobInfo {
   /** The run's id, for logs. */
@@ -59,6 +67,8 @@ export interface JobInfo {
   readonly batchSize?: number;
   /** When the chief saves checkpoints; none but the last when absent. */
   readonly checkpoint?: CheckpointPolicy;
+  /** The eval split the chief reads ({@link RuntimeBinding.readEvalBatches}); absent: none. */
+  readonly eval?: EvalPolicy;
 }
 
 /** What `ctx.reader()` asks the runtime for. */
@@ -239,6 +249,11 @@ export interface RuntimeBinding {
   readonly job: JobInfo;
   /** Batches of one pass over the input, in order; the iteration ends with the input. */
   readBatches(request: ReadRequest): AsyncIterable<InputBatch>;
+  /**
+   * Batches of one pass over the eval split (`job.eval`), read by this process itself; a runtime
+   * whose jobs have no eval split may leave it out.
+   */
+  readEvalBatches?(request: { readonly batchSize: number | undefined }): AsyncIterable<InputBatch>;
   /** Takes one output batch; resolves when the runtime accepted it (back-pressure). */
   write(output: OutputBatch): Promise<void>;
   /** One metric point for the run's charts; must not block. */

@@ -47,6 +47,15 @@ export interface LocalRuntimeOptions {
   readonly input?: LocalInput;
   /** The input schema; default: the first input batch's. */
   readonly inputSchema?: Schema;
+  /**
+   * An eval split (`ctx.evalReader()`, evaluated by `runModel`), read again on every pass: a list,
+   * so that it can be.
+   */
+  readonly evalInput?: readonly RecordBatch[];
+  /** The eval split's schema; default: its first batch's. */
+  readonly evalSchema?: Schema;
+  /** Evaluate after every that many epochs too; default: only when training ends. */
+  readonly evalEveryEpochs?: number;
   /** Key each record by this scalar input field; default: its position in the input. */
   readonly keyField?: string;
   /** The output schema, for jobs that write. */
@@ -135,6 +144,13 @@ export class LocalRuntime implements RuntimeBinding {
         'give the LocalRuntime an inputSchema: its input is a stream or empty, so no batch tells it',
       );
     }
+    const evalSchema = options.evalSchema ?? options.evalInput?.[0]?.schema;
+    if (options.evalInput !== undefined && evalSchema === undefined) {
+      throw new TfstreamError(
+        'CONTEXT_ERROR',
+        'give the LocalRuntime an evalSchema: its eval input is empty, so no batch tells it',
+      );
+    }
     this.job = {
       runId: options.runId ?? 'local',
       role: 'worker',
@@ -149,6 +165,16 @@ export class LocalRuntime implements RuntimeBinding {
       ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
+      ...(evalSchema === undefined
+        ? {}
+        : {
+            eval: {
+              schema: evalSchema,
+              ...(options.evalEveryEpochs === undefined
+                ? {}
+                : { everyEpochs: options.evalEveryEpochs }),
+            },
+          }),
     };
     this.ownsParameters = options.parameters === undefined;
     this.parameters = options.parameters ?? new LocalParameterStore({ workers });
@@ -192,6 +218,16 @@ export class LocalRuntime implements RuntimeBinding {
       const keys = keyField === undefined ? undefined : keysOf(records, keyField, position);
       position += records.numRows;
       yield keys === undefined ? { records } : { records, keys };
+    }
+  }
+
+  async *readEvalBatches(request: {
+    readonly batchSize: number | undefined;
+  }): AsyncIterable<InputBatch> {
+    this.checkOpen();
+    for await (const records of rebatch(this.options.evalInput ?? [], request.batchSize)) {
+      this.checkOpen();
+      yield { records };
     }
   }
 

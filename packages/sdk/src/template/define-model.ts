@@ -35,6 +35,11 @@ export interface ModelSpec<H extends Hyperparameters> {
   readonly epochs?: number;
   /** Rows per batch when the job does not say. */
   readonly batchSize?: number;
+  /**
+   * Online jobs: the records that the `prequential_*` metrics (each batch scored before the model
+   * trains on it) average over; default 500.
+   */
+  readonly prequentialWindow?: number;
 }
 
 /** A model defined with {@link defineModel}, ready for the runtime (`runModel`). */
@@ -104,7 +109,7 @@ export function defineModel<H extends Hyperparameters>(spec: ModelSpec<H>): Mode
       throw invalid(`${part}(…) must be a function when given`);
     }
   }
-  for (const part of ['epochs', 'batchSize'] as const) {
+  for (const part of ['epochs', 'batchSize', 'prequentialWindow'] as const) {
     const value = spec[part];
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       throw invalid(`${part} must be a whole number >= 1, got ${preview(value)}`);

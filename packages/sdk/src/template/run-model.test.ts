@@ -82,11 +82,11 @@ describe('defineModel + runModel on a LocalRuntime', () => {
     const trained = await train.run((ctx) => runModel(classifier, ctx));
     expect(trained).toMatchObject({ mode: 'train', backend: 'wasm', epochs: 6, rowsRead: 2400 });
     expect(trained.steps).toBe(trained.batches);
-    expect(trained.metrics.acc).toBeGreaterThan(0.9);
+    expect(trained.metrics.accuracy).toBeGreaterThan(0.9);
     const losses = train.metricValues('loss');
     expect(losses).toHaveLength(trained.steps);
     expect(losses.at(-1)!).toBeLessThan(losses[0]!);
-    expect(train.metrics.find((m) => m.name === 'acc')?.step).toBe(1);
+    expect(train.metrics.find((m) => m.name === 'accuracy')?.step).toBe(1);
     expect(train.logs[0]!.message).toMatch(/^tfjs backend: wasm/);
     expect(train.logs.map((l) => l.message)).toContain(
       `saved the model at step ${trained.steps} to memory://model/step-${trained.steps}`,
@@ -118,18 +118,58 @@ describe('defineModel + runModel on a LocalRuntime', () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
-  it('predicts, writes and then trains on each batch in an online job', async () => {
+  it('evaluates the final model on the eval split, and every N epochs', async () => {
+    const holdout = separable(120, 41);
+    const train = local({ input: separable(400, 7), evalInput: holdout, evalEveryEpochs: 2 });
+    const trained = await train.run((ctx) => runModel(classifier, ctx));
+    // After epochs 2 and 4, then the final model: at the steps of those weights.
+    const stepsPerEpoch = trained.steps / 6;
+    expect(train.metrics.filter((m) => m.name === 'eval_accuracy').map((m) => m.step)).toEqual([
+      2 * stepsPerEpoch,
+      4 * stepsPerEpoch,
+      trained.steps,
+    ]);
+    expect(trained.eval?.accuracy).toBeGreaterThan(0.9);
+    expect(trained.eval?.loss).toBe(train.metricValues('eval_loss').at(-1));
+    // The final evaluation is of the model the chief exported: predict the split with it.
+    const infer = local({
+      input: holdout,
+      mode: 'inference',
+      outputSchema,
+      model: train.savedModel!,
+    });
+    await infer.run((ctx) => runModel(classifier, ctx));
+    const truth = holdout.flatMap((b) => b.toObjects().map((r) => Number(r.label)));
+    const correct = infer.outputRows().filter((r, i) => r.row.label === truth[i]).length;
+    expect(trained.eval?.accuracy).toBeCloseTo(correct / truth.length, 5);
+    expect(train.logs.map((l) => l.message)).toContain(
+      `eval of the final model (step ${trained.steps}) on 120 records: loss ${trained.eval!.loss!.toPrecision(4)}, accuracy ${trained.eval!.accuracy!.toPrecision(4)}`,
+    );
+  });
+
+  it('predicts, writes and then trains on each batch in an online job, scored prequentially', async () => {
+    // One input batch that the reader cuts into 30 batches of 32.
+    const rows = separable(960, 3).flatMap((batch) => batch.toObjects());
     const online = local({
-      input: separable(96, 3),
+      input: [RecordBatch.fromRows(inputSchema, rows)],
       mode: 'online',
       outputSchema,
       epochs: 1,
       hyperparameters: { hidden: 4 },
     });
-    const result = await online.run((ctx) => runModel(classifier, ctx));
-    expect(result).toMatchObject({ mode: 'online', epochs: 1, rowsRead: 96, rowsWritten: 96 });
+    const window = defineModel({ ...classifier, prequentialWindow: 200 });
+    const result = await online.run((ctx) => runModel(window, ctx));
+    expect(result).toMatchObject({ mode: 'online', epochs: 1, rowsRead: 960, rowsWritten: 960 });
     expect(result.steps).toBe(result.batches);
-    expect(online.outputRows().map((r) => r.key)).toEqual(Array.from({ length: 96 }, (_, i) => i));
+    expect(online.outputRows().map((r) => r.key)).toEqual(Array.from({ length: 960 }, (_, i) => i));
+    // Each batch's accuracy before the update; the window's mean over its last 200 records.
+    const accuracy = online.metricValues('accuracy');
+    const prequential = online.metricValues('prequential_accuracy');
+    expect(prequential).toHaveLength(result.steps);
+    expect(prequential[0]).toBe(accuracy[0]);
+    const last = accuracy.slice(-7); // 7 batches of 32 hold the last 200 records.
+    expect(prequential.at(-1)).toBeCloseTo(last.reduce((a, b) => a + b, 0) / last.length, 5);
+    expect(prequential.at(-1)!).toBeGreaterThan(0.9);
   });
 
   it('says what is wrong with a definition', async () => {

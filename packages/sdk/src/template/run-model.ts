@@ -22,18 +22,40 @@ export interface RunResult {
   readonly steps: number;
   /** The last batch's loss, when it trained. */
   readonly loss: number | undefined;
-  /** The last batch's compiled metrics, when it trained. */
+  /** The last batch's compiled metrics, when it trained (`accuracy`, not tfjs's `acc`). */
   readonly metrics: Readonly<Record<string, number>>;
+  /**
+   * The last evaluation on the job's eval split (chief of a train job with `training.eval`):
+   * `loss` and the compiled metrics over every eval record, with the weights the run exports.
+   */
+  readonly eval: Readonly<Record<string, number>> | undefined;
+}
+
+/** Rows per batch when the chief evaluates on the eval split. */
+const EVAL_BATCH_SIZE = 256;
+
+/** Records the prequential metrics of an online job average over, unless the model says. */
+const DEFAULT_PREQUENTIAL_WINDOW = 500;
+
+/** tfjs abbreviates two metric names; the runtime reports them as Keras does. */
+const METRIC_NAMES: Readonly<Record<string, string>> = { acc: 'accuracy', ce: 'crossentropy' };
+
+function metricName(tfjsName: string): string {
+  return METRIC_NAMES[tfjsName] ?? tfjsName;
 }
 
 /**
  * Runs a {@link ModelDefinition} in this worker for the job's mode:
  * - `train`: `build` + `compile`, then for each epoch and batch a training step through the
  *   parameter session (gradients here, averaged on the parameter servers), reporting `loss` and
- *   the compiled metrics per step; the chief saves the final checkpoint with the model;
+ *   the compiled metrics per step; the chief saves the final checkpoint with the model and, when
+ *   the job has an eval split, evaluates that model on it (`eval_loss`, `eval_accuracy`, …; also
+ *   every `everyEpochs` epochs when the job says);
  * - `inference`: `build`, the weights of the saved model (`loadModel`), then `predict` per batch
  *   and `output`, written with the keys of the input records;
- * - `online`: per batch, predict and write, then train on it.
+ * - `online`: per batch, predict and write, then train on it; the batch's loss and metrics, taken
+ *   before the update, are its prequential (test-then-train) scores, reported per step and as
+ *   `prequential_loss`, `prequential_accuracy`, … over the last `prequentialWindow` records.
  *
  * The runtime calls it in every worker; a dry run calls it through `LocalRuntime.run`.
  * @throws TfstreamError `MODEL_INVALID` when the definition's functions return the wrong thing
@@ -75,6 +97,7 @@ class ModelRun<H extends Hyperparameters> {
   private steps = 0;
   private loss: number | undefined;
   private metrics: Readonly<Record<string, number>> = {};
+  private evalMetrics: Readonly<Record<string, number>> | undefined;
 
   constructor(
     private readonly definition: ModelDefinition<H>,
@@ -122,6 +145,12 @@ class ModelRun<H extends Hyperparameters> {
       }
       writer = ctx.writer();
     }
+    const split = ctx.binding.job.eval;
+    const evaluates = mode === 'train' && ctx.isChief && split !== undefined;
+    const window =
+      mode === 'online'
+        ? new PrequentialWindow(definition.prequentialWindow ?? DEFAULT_PREQUENTIAL_WINDOW)
+        : undefined;
     for (let epoch = 0; epoch < epochs; epoch++) {
       let epochLoss = 0;
       let epochBatches = 0;
@@ -138,14 +167,23 @@ class ModelRun<H extends Hyperparameters> {
           }
           if (session !== undefined) {
             const result = await session.trainStep(features.xs, features.ys!);
+            const metrics = Object.fromEntries(
+              Object.entries(result.metrics).map(([name, value]) => [metricName(name), value]),
+            );
             this.steps++;
             this.loss = result.loss;
-            this.metrics = result.metrics;
+            this.metrics = metrics;
             epochLoss += result.loss;
             epochBatches++;
             ctx.metric('loss', result.loss, { step: result.step });
-            for (const [name, value] of Object.entries(result.metrics)) {
+            for (const [name, value] of Object.entries(metrics)) {
               ctx.metric(name, value, { step: result.step });
+            }
+            if (window !== undefined) {
+              window.add(batch.numRows, { loss: result.loss, ...metrics });
+              for (const [name, value] of Object.entries(window.means())) {
+                ctx.metric(`prequential_${name}`, value, { step: result.step });
+              }
             }
           }
         } finally {
@@ -159,10 +197,18 @@ class ModelRun<H extends Hyperparameters> {
           }`,
         );
       }
+      const every = split?.everyEpochs;
+      if (evaluates && every !== undefined && (epoch + 1) % every === 0 && epoch + 1 < epochs) {
+        this.evalMetrics = await this.evaluate(session!.step, `after epoch ${epoch + 1}`);
+      }
     }
     const checkpoint = await session?.close();
     if (checkpoint !== undefined) {
       ctx.log.info(`saved the model at step ${checkpoint.step} to ${checkpoint.location}`);
+    }
+    if (evaluates) {
+      // The weights the chief just exported: the run's model.
+      this.evalMetrics = await this.evaluate(session!.step, 'of the final model');
     }
     return {
       mode,
@@ -174,7 +220,52 @@ class ModelRun<H extends Hyperparameters> {
       steps: this.steps,
       loss: this.loss,
       metrics: this.metrics,
+      eval: this.evalMetrics,
     };
+  }
+
+  /**
+   * The loss and compiled metrics of the model over one pass of the eval split, each the mean
+   * over its records; reported as `eval_<name>` metrics at `step` and in a log line.
+   */
+  private async evaluate(step: number, when: string): Promise<Record<string, number>> {
+    const { ctx, model } = this;
+    const names = model.metricsNames.map(metricName);
+    const sums = names.map(() => 0);
+    let rows = 0;
+    for await (const batch of ctx.evalReader({ batchSize: EVAL_BATCH_SIZE })) {
+      const features = this.features(batch, true);
+      try {
+        const result = model.evaluate(
+          features.xs as tf.Tensor | tf.Tensor[],
+          features.ys as tf.Tensor | tf.Tensor[],
+          { batchSize: batch.numRows },
+        );
+        const scalars = Array.isArray(result) ? result : [result];
+        try {
+          const values = await Promise.all(scalars.map((scalar) => scalar.data()));
+          values.forEach((value, i) => (sums[i]! += value[0]! * batch.numRows));
+        } finally {
+          tf.dispose(scalars);
+        }
+        rows += batch.numRows;
+      } finally {
+        tf.dispose(features as unknown as tf.TensorContainer);
+      }
+    }
+    if (rows === 0) {
+      ctx.log.warn(`the eval split has no records: nothing to evaluate ${when}`);
+      return {};
+    }
+    const metrics = Object.fromEntries(names.map((name, i) => [name, sums[i]! / rows]));
+    for (const [name, value] of Object.entries(metrics)) {
+      ctx.metric(`eval_${name}`, value, { step });
+    }
+    const shown = Object.entries(metrics)
+      .map(([name, value]) => `${name} ${value.toPrecision(4)}`)
+      .join(', ');
+    ctx.log.info(`eval ${when} (step ${step}) on ${rows} records: ${shown}`);
+    return metrics;
   }
 
   private compile(): void {
@@ -269,6 +360,34 @@ function build<H extends Hyperparameters>(definition: ModelDefinition<H>, hp: H)
     );
   }
   return model;
+}
+
+/** Means of per-batch values over the last `size` records, weighted by each batch's rows. */
+class PrequentialWindow {
+  private readonly batches: { rows: number; values: Record<string, number> }[] = [];
+  private rows = 0;
+
+  constructor(private readonly size: number) {}
+
+  add(rows: number, values: Record<string, number>): void {
+    this.batches.push({ rows, values });
+    this.rows += rows;
+    while (this.batches.length > 1 && this.rows - this.batches[0]!.rows >= this.size) {
+      this.rows -= this.batches.shift()!.rows;
+    }
+  }
+
+  means(): Record<string, number> {
+    const sums: Record<string, number> = {};
+    for (const { rows, values } of this.batches) {
+      for (const [name, value] of Object.entries(values)) {
+        sums[name] = (sums[name] ?? 0) + value * rows;
+      }
+    }
+    return Object.fromEntries(
+      Object.entries(sums).map(([name, sum]) => [name, sum / Math.max(1, this.rows)]),
+    );
+  }
 }
 
 function isTensors(value: unknown): value is ModelTensors {

@@ -133,6 +133,53 @@ describe('tensorsToBatch', () => {
   });
 });
 
+describe('tensorsToBatch, whole columns at once', () => {
+  const numeric = defineSchema([
+    { name: 'class', type: 'int32' },
+    { name: 'id', type: 'int64' },
+    { name: 'day', type: 'date' },
+    { name: 'score', type: 'float32' },
+    { name: 'exact', type: 'float64', shape: [2] },
+    { name: 'flag', type: 'bool' },
+  ]);
+
+  it('stores what the row-by-row path stores, from tensors and typed arrays', async () => {
+    const columns = {
+      class: tf.tensor1d([2, -1, 0], 'int32'),
+      id: new Int32Array([2147483647, -2147483648, 0]),
+      day: tf.tensor1d([19000, 0, -1], 'int32'),
+      score: tf.tensor1d([0.1, 1e30, -0.5]),
+      exact: new Float64Array([0.1, 0.2, 1e300, -1e-300, 3, 4]),
+      flag: new Uint8Array([1, 0, 7]),
+    };
+    const bulk = await tensorsToBatch(numeric, columns);
+    // Rows go through the checks of every value; the columns path must agree with them.
+    const rows = await tensorsToBatch(numeric, bulk.toObjects());
+    expect(bulk.toObjects()).toEqual(rows.toObjects());
+    expect(bulk.toObjects()[0]).toEqual({
+      class: 2,
+      id: 2147483647n,
+      day: 19000,
+      score: Math.fround(0.1),
+      exact: [0.1, 0.2],
+      flag: true,
+    });
+    expect(bulk.column('flag').values).toEqual(new Uint8Array([1, 0, 1]));
+    expect(bulk.column('id').values).toBeInstanceOf(BigInt64Array);
+  });
+
+  it('still names the row of a value a narrow field cannot hold', async () => {
+    const narrow = defineSchema([{ name: 'small', type: 'int8' }]);
+    await expect(tensorsToBatch(narrow, { small: tf.tensor1d([1, 300], 'int32') })).rejects.toThrow(
+      /row 1: .*300 is out of range for int8/,
+    );
+    const float = defineSchema([{ name: 'f', type: 'float32' }]);
+    await expect(tensorsToBatch(float, { f: new Float64Array([1, 1e300]) })).rejects.toThrow(
+      /row 1: .*out of range for float32/,
+    );
+  });
+});
+
 describe('BatchWriter', () => {
   it('hands each written batch and its keys to the sink, and checks the key count', async () => {
     const sent: OutputBatch[] = [];

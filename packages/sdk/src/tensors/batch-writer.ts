@@ -1,6 +1,6 @@
 import * as tfjs from '@tensorflow/tfjs';
-import type { ColumnBuilder, NumericArray, RecordBatch } from '@tfstream/codecs';
-import { RecordBatchBuilder } from '@tfstream/codecs';
+import type { Column, ColumnBuilder, NumericArray } from '@tfstream/codecs';
+import { RecordBatch, RecordBatchBuilder } from '@tfstream/codecs';
 import type { Field, Schema } from '@tfstream/schema';
 import {
   TfstreamError,
@@ -170,6 +170,11 @@ interface PreparedColumn {
   readonly rows: number;
   /** Pushes the elements of one row into the builder, or appends null / the row's value. */
   push(builder: ColumnBuilder, row: number): void;
+  /**
+   * The whole column at once, when its values need no check element by element (a float32 tensor
+   * into a float32 field, int32 class ids into an int32 or int64 field, …); undefined otherwise.
+   */
+  bulk?(): Column | undefined;
 }
 
 async function columnsToBatch(schema: Schema, columns: OutputColumns): Promise<RecordBatch> {
@@ -208,6 +213,10 @@ async function columnsToBatch(schema: Schema, columns: OutputColumns): Promise<R
     prepared.set(field.name, ready);
   }
   const count = rows ?? 0;
+  const bulk = bulkColumns(schema, prepared);
+  if (bulk !== undefined) {
+    return new RecordBatch(schema, bulk);
+  }
   const builder = new RecordBatchBuilder(schema, Math.max(1, count));
   for (let row = 0; row < count; row++) {
     builder.beginRecord();
@@ -313,6 +322,86 @@ async function prepareTensor(field: Field, tensor: tfjs.Tensor): Promise<Prepare
       }
       builder.commitRow();
     },
+    bulk: () =>
+      ArrayBuffer.isView(values) && field.shape !== 'list'
+        ? bulkColumn(field, values as NumericArray, rows * perRow)
+        : undefined,
+  };
+}
+
+/** Every field's column made at once, or undefined when one of them needs the row-by-row path. */
+function bulkColumns(
+  schema: Schema,
+  prepared: ReadonlyMap<string, PreparedColumn>,
+): Column[] | undefined {
+  const columns: Column[] = [];
+  for (const field of schema.fields) {
+    const column = prepared.get(field.name)?.bulk?.();
+    if (column === undefined) {
+      return undefined;
+    }
+    columns.push(column);
+  }
+  return columns;
+}
+
+/**
+ * A scalar or fixed-shape column from a typed array of `elements` values, when the conversion is
+ * exact for every value (what `pushElement` would store); undefined when some value needs the
+ * checks of the row-by-row path (a narrow integer type, a time unit, a string, …).
+ */
+function bulkColumn(field: Field, source: NumericArray, elements: number): Column | undefined {
+  if (source.length !== elements) {
+    return undefined;
+  }
+  let values: NumericArray | undefined;
+  const ints = source instanceof Int32Array;
+  switch (field.type) {
+    case 'float32':
+      values = source instanceof Float32Array || ints ? new Float32Array(source) : undefined;
+      break;
+    case 'float64':
+      values =
+        source instanceof Float32Array || source instanceof Float64Array || ints
+          ? new Float64Array(source)
+          : undefined;
+      break;
+    case 'int32':
+    case 'date':
+      values = ints ? new Int32Array(source) : undefined;
+      break;
+    case 'int64':
+      if (ints || source instanceof BigInt64Array) {
+        const out = new BigInt64Array(elements);
+        for (let i = 0; i < elements; i++) {
+          out[i] = BigInt(source[i]!);
+        }
+        values = out;
+      }
+      break;
+    case 'bool':
+      if (source instanceof Uint8Array) {
+        const out = new Uint8Array(elements);
+        for (let i = 0; i < elements; i++) {
+          out[i] = source[i] === 0 ? 0 : 1;
+        }
+        values = out;
+      }
+      break;
+    default:
+      break;
+  }
+  if (values === undefined) {
+    return undefined;
+  }
+  return {
+    field,
+    length: elements / elementCount(field.shape),
+    validity: undefined,
+    offsets: undefined,
+    values,
+    data: undefined,
+    valueOffsets: undefined,
   };
 }
 
@@ -386,6 +475,11 @@ function prepareTypedArray(field: Field, array: NumericArray): PreparedColumn {
       }
       builder.commitRow();
     },
+    // A float64 array into a float32 field may overflow; the row-by-row path says where.
+    bulk: () =>
+      field.type === 'float32' && !(array instanceof Float32Array)
+        ? undefined
+        : bulkColumn(field, array, array.length),
   };
 }
 

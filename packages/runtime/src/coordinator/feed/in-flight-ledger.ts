@@ -1,32 +1,50 @@
 import type { RecordBatch } from '@tfstream/codecs';
-import type { RecordKey } from '../../protocol/record-channels.js';
-import { keyId } from '../../protocol/record-channels.js';
+import { TfstreamError } from '@tfstream/schema';
+import type { BatchKeys, RecordKey } from '../../protocol/record-channels.js';
+import { keyAt, keyCount, keyId, sliceKeys } from '../../protocol/record-channels.js';
 
 /** A batch sent to a worker and not done yet. */
 export interface InFlightBatch {
-  /** The `seq` it was sent with; unique in the run. */
+  /** The `seq` it was sent with; unique in the run, kept when it is sent again. */
   readonly id: number;
   readonly epoch: number;
   readonly records: RecordBatch;
-  readonly keys: readonly RecordKey[];
-  /** The worker that holds it now. */
-  worker: number;
-  /** Ids of the keys whose output has not come back. */
-  readonly remaining: Set<string>;
+  readonly keys: BatchKeys;
+  /** The worker that holds it now; undefined while it waits to be sent again. */
+  worker: number | undefined;
+  /** `performance.now()` when it was last sent. */
+  sentAt: number;
+  /** Rows not done yet. */
+  remaining: number;
+  /** Per row, 1 once done; made when a part of the batch is done on its own. */
+  done: Uint8Array | undefined;
+}
+
+/** What {@link InFlightLedger.answer} found. */
+export interface Answered {
+  /** The keys of the answered rows. */
+  readonly keys: BatchKeys;
+  /** How many of them were not done before. */
+  readonly done: number;
+  readonly batch: InFlightBatch;
 }
 
 /**
- * The records the coordinator has sent and not seen done, by worker: a record is done when its
- * output came back (inference, online) or its batch was acknowledged (train). A dead worker's
- * batches are taken back ({@link InFlightLedger.takeBack}) to be sent again.
+ * The records the coordinator has sent and not seen done, batch by batch: a record is done when
+ * its output came back (inference, online) or its batch was acknowledged (train). An output
+ * that answers a batch's rows completes them by batch and row, with no work per key; only outputs
+ * written with keys of their own are matched by key (an index built the first time one comes).
+ * A dead worker's batches are taken back ({@link InFlightLedger.takeBack}) to be sent again; they
+ * stay in the ledger, so that a late output of the dead worker still finds them.
  */
 export class InFlightLedger {
   readonly #batches = new Map<number, InFlightBatch>();
-  readonly #byKey = new Map<string, number>();
+  /** Key id → batch id and row; only once an output came with keys of its own. */
+  #byKey: Map<string, [number, number]> | undefined;
   #records = 0;
   #maxRecords = 0;
 
-  /** Records in flight now. */
+  /** Records not done now (sent, or waiting to be sent again). */
   get records(): number {
     return this.#records;
   }
@@ -36,7 +54,7 @@ export class InFlightLedger {
     return this.#maxRecords;
   }
 
-  /** Batches in flight now. */
+  /** Batches not done now. */
   get batches(): number {
     return this.#batches.size;
   }
@@ -46,53 +64,103 @@ export class InFlightLedger {
     let n = 0;
     for (const batch of this.#batches.values()) {
       if (batch.worker === worker) {
-        n += batch.remaining.size;
+        n += batch.remaining;
       }
     }
     return n;
   }
 
-  /** Notes a batch sent to `worker`. */
-  add(batch: Omit<InFlightBatch, 'remaining'>): void {
-    const remaining = new Set<string>();
-    for (const key of batch.keys) {
-      const id = keyId(key);
-      remaining.add(id);
-      this.#byKey.set(id, batch.id);
+  /** The batch of an id, if it is not done. */
+  get(id: number): InFlightBatch | undefined {
+    return this.#batches.get(id);
+  }
+
+  /**
+   * Notes a batch sent to `worker`: a new one, or one taken back (then it moves to `worker`).
+   */
+  send(
+    batch: Pick<InFlightBatch, 'id' | 'epoch' | 'records' | 'keys'>,
+    worker: number,
+    at: number,
+  ): void {
+    const known = this.#batches.get(batch.id);
+    if (known !== undefined) {
+      known.worker = worker;
+      known.sentAt = at;
+      return;
     }
-    this.#batches.set(batch.id, { ...batch, remaining });
-    this.#records += remaining.size;
+    const rows = keyCount(batch.keys);
+    const entry: InFlightBatch = {
+      id: batch.id,
+      epoch: batch.epoch,
+      records: batch.records,
+      keys: batch.keys,
+      worker,
+      sentAt: at,
+      remaining: rows,
+      done: undefined,
+    };
+    this.#batches.set(batch.id, entry);
+    if (this.#byKey !== undefined) {
+      this.#index(entry);
+    }
+    this.#records += rows;
     this.#maxRecords = Math.max(this.#maxRecords, this.#records);
   }
 
-  /** Moves a batch (taken back) to another worker. */
-  reassign(batch: InFlightBatch, worker: number): void {
-    batch.worker = worker;
-    this.#batches.set(batch.id, batch);
-    for (const id of batch.remaining) {
-      this.#byKey.set(id, batch.id);
+  /**
+   * Marks rows [offset, offset + count) of batch `id` done. Undefined when the batch is done
+   * already (every one of its rows was answered before: the output is a duplicate).
+   *
+   * @throws `PROTOCOL_ERROR` when the rows are not rows of the batch.
+   */
+  answer(id: number, offset: number, count: number): Answered | undefined {
+    const batch = this.#batches.get(id);
+    if (batch === undefined) {
+      return undefined;
     }
-    this.#records += batch.remaining.size;
-    this.#maxRecords = Math.max(this.#maxRecords, this.#records);
+    const rows = keyCount(batch.keys);
+    if (!Number.isSafeInteger(offset) || offset < 0 || count < 0 || offset + count > rows) {
+      throw new TfstreamError(
+        'PROTOCOL_ERROR',
+        `an output answers rows ${offset} to ${offset + count - 1} of input batch ${id}, which has ${rows}`,
+      );
+    }
+    let done: number;
+    if (batch.done === undefined && count === rows) {
+      done = rows;
+      batch.remaining = 0;
+    } else {
+      batch.done ??= new Uint8Array(rows);
+      done = 0;
+      for (let row = offset; row < offset + count; row++) {
+        if (batch.done[row] === 0) {
+          batch.done[row] = 1;
+          done++;
+        }
+      }
+      batch.remaining -= done;
+    }
+    this.#records -= done;
+    if (batch.remaining === 0) {
+      this.#remove(batch);
+    }
+    return { keys: sliceKeys(batch.keys, offset, offset + count), done, batch };
   }
 
-  /** Marks the records of these keys done; returns how many were in flight (not duplicates). */
+  /** Marks the records of these keys done; returns how many were not done before. */
   completeKeys(keys: readonly RecordKey[]): number {
+    const index = this.#keyIndex();
     let done = 0;
     for (const key of keys) {
       const id = keyId(key);
-      const batchId = this.#byKey.get(id);
-      if (batchId === undefined) {
+      const at = index.get(id);
+      if (at === undefined) {
         continue;
       }
-      this.#byKey.delete(id);
-      const batch = this.#batches.get(batchId);
-      if (batch?.remaining.delete(id) === true) {
+      const batch = this.#batches.get(at[0]);
+      if (batch !== undefined && this.answer(batch.id, at[1], 1)?.done === 1) {
         done++;
-        this.#records--;
-        if (batch.remaining.size === 0) {
-          this.#batches.delete(batchId);
-        }
       }
     }
     return done;
@@ -106,31 +174,58 @@ export class InFlightLedger {
       if (batch === undefined) {
         continue;
       }
-      this.#batches.delete(id);
-      for (const key of batch.remaining) {
-        this.#byKey.delete(key);
-      }
-      done += batch.remaining.size;
-      this.#records -= batch.remaining.size;
+      done += batch.remaining;
+      this.#records -= batch.remaining;
+      batch.remaining = 0;
+      this.#remove(batch);
     }
     return done;
   }
 
-  /** Removes and returns every batch held by `worker`, oldest first, to be sent again. */
+  /**
+   * Takes back every batch held by `worker`, oldest first, to be sent again: they wait, with no
+   * worker, until {@link send} gives them to one.
+   */
   takeBack(worker: number): InFlightBatch[] {
     const taken: InFlightBatch[] = [];
     for (const batch of this.#batches.values()) {
       if (batch.worker === worker) {
+        batch.worker = undefined;
         taken.push(batch);
       }
     }
-    for (const batch of taken) {
-      this.#batches.delete(batch.id);
-      for (const key of batch.remaining) {
-        this.#byKey.delete(key);
-      }
-      this.#records -= batch.remaining.size;
-    }
     return taken.sort((a, b) => a.id - b.id);
+  }
+
+  #remove(batch: InFlightBatch): void {
+    this.#batches.delete(batch.id);
+    if (this.#byKey !== undefined) {
+      const rows = keyCount(batch.keys);
+      for (let row = 0; row < rows; row++) {
+        const id = keyId(keyAt(batch.keys, row));
+        if (this.#byKey.get(id)?.[0] === batch.id) {
+          this.#byKey.delete(id);
+        }
+      }
+    }
+  }
+
+  #keyIndex(): Map<string, [number, number]> {
+    if (this.#byKey === undefined) {
+      this.#byKey = new Map();
+      for (const batch of this.#batches.values()) {
+        this.#index(batch);
+      }
+    }
+    return this.#byKey;
+  }
+
+  #index(batch: InFlightBatch): void {
+    const rows = keyCount(batch.keys);
+    for (let row = 0; row < rows; row++) {
+      if (batch.done?.[row] !== 1) {
+        this.#byKey!.set(keyId(keyAt(batch.keys, row)), [batch.id, row]);
+      }
+    }
   }
 }

@@ -1,10 +1,11 @@
 // Where a run's input records come from: a record file (by extension) or a synthetic generator.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RecordBatch } from '@tfstream/codecs';
-import { RecordBatchBuilder } from '@tfstream/codecs';
 import { readRecordFile } from '@tfstream/codecs/node';
 import type { Schema } from '@tfstream/schema';
 import { TfstreamError } from '@tfstream/schema';
 import type { Job } from '../../job/index.js';
+import { concatBatches, sliceBatch } from '../../protocol/batch-slices.js';
 import { syntheticRecords, syntheticSchema } from './synthetic-source.js';
 
 /** An opened input: its schema, and its records pass by pass. */
@@ -14,6 +15,11 @@ export interface RecordSource {
   readonly bounded: boolean;
   /** Records in all, when known before reading. */
   readonly total: number | undefined;
+  /**
+   * Counts the records of one pass without keeping them, for progress when `total` is not known
+   * before reading (a file). Absent when the source cannot tell.
+   */
+  count?(signal: AbortSignal): Promise<number>;
   /** The records of one pass, in batches; a new pass reads the input again from its start. */
   records(signal: AbortSignal): AsyncIterable<RecordBatch>;
 }
@@ -21,8 +27,9 @@ export interface RecordSource {
 /**
  * Opens the job's input (the schema of a file is inferred when the job says `"infer"`).
  *
- * @throws `JOB_INVALID` for a `push` source (not served yet) or an unknown generator; codec and
- *   I/O errors naming the file.
+ * @throws `JOB_INVALID` for a `push` source (those records come through a `PushSource`, which
+ *   `startRun` takes as its `push` option) or an unknown generator; codec and I/O errors naming
+ *   the file.
  */
 export async function openRecordSource(job: Job): Promise<RecordSource> {
   const source = job.input.source;
@@ -42,6 +49,19 @@ export async function openRecordSource(job: Job): Promise<RecordSource> {
         async *records() {
           const file = await readRecordFile(path, { format: source.format, schema });
           yield* file.batches;
+        },
+        async count(signal) {
+          const file = await readRecordFile(path, { format: source.format, schema });
+          let records = 0;
+          for await (const batch of file.batches) {
+            records += batch.numRows;
+            // Behind the feed: the feed's own work goes first.
+            await nextTurn();
+            if (signal.aborted) {
+              break;
+            }
+          }
+          return records;
         },
       };
     }
@@ -63,36 +83,9 @@ export async function openRecordSource(job: Job): Promise<RecordSource> {
     case 'push':
       throw new TfstreamError(
         'JOB_INVALID',
-        'input.source: "push" sources are not served by startRun yet; use a file or a synthetic source',
+        'input.source: a "push" source needs a PushSource to receive its records; pass one as startRun\'s "push" option',
       );
   }
-}
-
-/** Rows `start` to `end` (exclusive) of a batch, as a batch of their own (copied). */
-export function sliceBatch(batch: RecordBatch, start: number, end: number): RecordBatch {
-  if (start === 0 && end === batch.numRows) {
-    return batch;
-  }
-  const builder = new RecordBatchBuilder(batch.schema, Math.max(1, end - start));
-  for (let row = start; row < end; row++) {
-    builder.appendRow(batch.row(row).toObject());
-  }
-  return builder.finish();
-}
-
-/** Concatenates batches of one schema (copied unless there is one). */
-export function concatBatches(schema: Schema, batches: readonly RecordBatch[]): RecordBatch {
-  if (batches.length === 1) {
-    return batches[0]!;
-  }
-  const rows = batches.reduce((n, batch) => n + batch.numRows, 0);
-  const builder = new RecordBatchBuilder(schema, Math.max(1, rows));
-  for (const batch of batches) {
-    for (let row = 0; row < batch.numRows; row++) {
-      builder.appendRow(batch.row(row).toObject());
-    }
-  }
-  return builder.finish();
 }
 
 /**
@@ -116,6 +109,26 @@ export class RecordCursor {
   /** Whether the pass has ended and every row was taken. */
   get done(): boolean {
     return this.#done && this.#current === undefined;
+  }
+
+  /** Rows that can be taken at once, without waiting for the source: the rest of its batch. */
+  get available(): number {
+    return this.#current === undefined ? 0 : this.#current.numRows - this.#offset;
+  }
+
+  /** Up to `max` of the {@link available} rows, at once (a view); undefined when there are none. */
+  takeAvailable(max: number): RecordBatch | undefined {
+    const current = this.#current;
+    if (current === undefined || max <= 0) {
+      return undefined;
+    }
+    const end = Math.min(current.numRows, this.#offset + max);
+    const rows = sliceBatch(current, this.#offset, end);
+    this.#offset = end;
+    if (end >= current.numRows) {
+      this.#current = undefined;
+    }
+    return rows;
   }
 
   async take(max: number, lingerMs?: number): Promise<RecordBatch | undefined> {

@@ -1,6 +1,5 @@
 // Seeded, rate-controlled generators of records, for demos, benchmarks and tests.
-import type { RecordBatch } from '@tfstream/codecs';
-import { RecordBatchBuilder } from '@tfstream/codecs';
+import { RecordBatch } from '@tfstream/codecs';
 import type { Schema } from '@tfstream/schema';
 import { TfstreamError, parseSchema } from '@tfstream/schema';
 
@@ -51,15 +50,45 @@ export function syntheticSchema(generator: string): Schema {
 }
 
 /** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+class Mulberry32 {
+  #a: number;
+
+  constructor(seed: number) {
+    this.#a = seed >>> 0;
+  }
+
+  /** Writes the next `n` values into `out` (a typed array: no number is boxed on the way). */
+  fill(out: Float64Array, n: number): void {
+    let a = this.#a;
+    for (let i = 0; i < n; i++) {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    }
+    this.#a = a;
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Whole numbers `first, first + 1, …` (below 2^53) as int64s, written as 32-bit halves: no bigint is made. */
+export function positions(first: number, n: number): BigInt64Array {
+  const out = new BigInt64Array(n);
+  if (!LITTLE_ENDIAN) {
+    for (let i = 0; i < n; i++) {
+      out[i] = BigInt(first + i);
+    }
+    return out;
+  }
+  const words = new Uint32Array(out.buffer);
+  for (let i = 0; i < n; i++) {
+    const value = first + i;
+    words[2 * i] = value >>> 0;
+    words[2 * i + 1] = Math.floor(value / 4294967296);
+  }
+  return out;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -95,9 +124,10 @@ export async function* syntheticRecords(
   options: SyntheticOptions = {},
 ): AsyncGenerator<RecordBatch> {
   const schema = syntheticSchema(generator);
-  const random = prng(options.seed ?? 0);
+  const random = new Mulberry32(options.seed ?? 0);
   const count = options.count ?? Number.POSITIVE_INFINITY;
   const maxBatch = options.maxBatch ?? 256;
+  const uniforms = new Float64Array(3 * maxBatch);
   const start = Date.now();
   let produced = 0;
   while (produced < count && options.signal?.aborted !== true) {
@@ -111,20 +141,34 @@ export async function* syntheticRecords(
       }
     }
     const n = Math.min(due, maxBatch, count - produced);
-    const builder = new RecordBatchBuilder(schema, n);
+    // Straight into the columns: no row objects (the values are what appendRow would store).
+    const id = positions(produced, n);
+    const temperature = new Float32Array(n);
+    const humidity = new Float32Array(n);
+    const vibration = new Float32Array(n);
+    const label = new Int32Array(n);
+    random.fill(uniforms, 3 * n);
     for (let i = 0; i < n; i++) {
-      const temperature = random() * 2 - 0.5;
-      const humidity = random();
-      const vibration = random();
-      builder.appendRow({
-        id: BigInt(produced + i),
-        temperature,
-        humidity,
-        vibration,
-        label: temperature + 2 * vibration > 1.5 ? 1 : 0,
-      });
+      const t = uniforms[3 * i]! * 2 - 0.5;
+      const v = uniforms[3 * i + 2]!;
+      temperature[i] = t;
+      humidity[i] = uniforms[3 * i + 1]!;
+      vibration[i] = v;
+      label[i] = t + 2 * v > 1.5 ? 1 : 0;
     }
+    const values = [id, temperature, humidity, vibration, label];
     produced += n;
-    yield builder.finish();
+    yield new RecordBatch(
+      schema,
+      schema.fields.map((field, i) => ({
+        field,
+        length: n,
+        validity: undefined,
+        offsets: undefined,
+        values: values[i],
+        data: undefined,
+        valueOffsets: undefined,
+      })),
+    );
   }
 }

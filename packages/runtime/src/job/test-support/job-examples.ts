@@ -93,6 +93,20 @@ export const VALID_JOBS: ReadonlyArray<{ readonly title: string; readonly doc: u
     }),
   },
   {
+    title: "a train job with an eval split of the input's schema",
+    doc: change(minimalJob(), 'training.eval', {
+      source: { kind: 'file', path: 'data/eval.tfrecord.gz' },
+    }),
+  },
+  {
+    title: 'a train job evaluated every 5 epochs on a CSV split with a schema of its own',
+    doc: change(change(minimalJob(), 'training.epochs', 20), 'training.eval', {
+      source: { kind: 'file', path: 'data/holdout.csv' },
+      schema: { fields: [{ name: 'x', type: 'float32' }] },
+      everyEpochs: 5,
+    }),
+  },
+  {
     title: 'a decimal and a timestamp field',
     doc: change(minimalJob(), 'input.schema', {
       version: 1,
@@ -297,6 +311,48 @@ export const INVALID_JOBS: ReadonlyArray<{
     doc: change(change(minimalJob(), 'input.source.count', undefined), 'training.epochs', 3),
     message:
       'training.epochs: more than one epoch needs a bounded input, but input.source is a synthetic generator without a "count"',
+    jsonSchemaRejects: true,
+  },
+  {
+    doc: change(minimalJob(), 'training.eval', {
+      source: { kind: 'synthetic', generator: 'sensors', count: 10 },
+    }),
+    message:
+      'training.eval.source.kind: an eval split is a record file that the chief reads itself: must be "file", got "synthetic"',
+    jsonSchemaRejects: true,
+  },
+  {
+    doc: change(minimalJob(), 'training.eval', { schema: 'infer' }),
+    message: 'JOB_INVALID: job.json: training.eval.source: must be an object, got nothing',
+    jsonSchemaRejects: true,
+  },
+  {
+    doc: change(minimalJob(), 'training.eval', {
+      source: { kind: 'file', path: 'eval.csv' },
+      everyEpochs: 0,
+    }),
+    message: 'training.eval.everyEpochs: must be a whole number from 1 to 100000, got 0',
+    jsonSchemaRejects: true,
+  },
+  {
+    doc: change(minimalJob(), 'training.eval', {
+      source: { kind: 'file', path: 'eval.csv' },
+      every: 2,
+    }),
+    message:
+      'training.eval.every: unknown property; "training.eval" has "source", "schema", "everyEpochs"',
+    jsonSchemaRejects: true,
+  },
+  {
+    doc: change(
+      change(change(minimalJob(), 'mode', 'online'), 'training.eval', {
+        source: { kind: 'file', path: 'eval.csv' },
+      }),
+      'output',
+      { schema: 'infer', sink: { kind: 'memory' } },
+    ),
+    message:
+      'training.eval: an online job evaluates each batch before it trains on it (test, then train)',
     jsonSchemaRejects: true,
   },
   {

@@ -1,0 +1,140 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Segmented } from './Controls';
+import { formatCell, formatCount } from '../lib/format';
+import { isAtEnd, scrollToEnd, useVirtual } from '../lib/use-virtual';
+import type { RunStore } from '../run/run-store';
+
+const ROW = 24;
+const HEAD = 26;
+const HEIGHT = 320;
+
+const marked = new WeakSet<RunStore>();
+
+/** `tfstream:first-output-row`, once per run, when its first row was rendered. */
+function markFirstRow(store: RunStore): void {
+  if (!marked.has(store)) {
+    marked.add(store);
+    performance.mark('tfstream:first-output-row');
+  }
+}
+
+/**
+ * Output rows as they stream in: virtualized (only rows in view exist in the DOM), re-rendered
+ * at most once per animation frame, in update-by-key mode (a row with a seen key replaces it) or
+ * append mode (every row as it arrived), following the end until the user scrolls away.
+ */
+export function OutputTable({
+  store,
+  version,
+  columns,
+}: {
+  store: RunStore;
+  version: number;
+  columns: readonly string[];
+}) {
+  const [mode, setMode] = useState<'update' | 'append'>('update');
+  const [follow, setFollow] = useState(true);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the store mutates; `version` says when
+  const rows = useMemo(() => store.outputRows(mode), [store, mode, version]);
+  const count = rows.length;
+  const { start, end, total, element, setElement, onScroll } = useVirtual(count, ROW, HEAD);
+  const first = rows[0];
+  const cols = useMemo(
+    () => (columns.length > 0 ? columns : Object.keys(first?.row ?? {})),
+    [columns, first],
+  );
+  const template = `minmax(90px, 0.7fr) ${cols.map(() => 'minmax(90px, 1fr)').join(' ')}${mode === 'update' ? ' 64px' : ''}`;
+
+  useEffect(() => {
+    if (count > 0) {
+      markFirstRow(store);
+    }
+  }, [count, store]);
+
+  useEffect(() => {
+    if (follow) {
+      scrollToEnd(element);
+    }
+  }, [follow, count, version, element]);
+
+  return (
+    <div data-testid="output-table" data-mode={mode} data-rows={count}>
+      <div className="row" style={{ marginBottom: 8 }}>
+        <Segmented
+          value={mode}
+          testId="output-mode"
+          onChange={setMode}
+          options={[
+            {
+              value: 'update',
+              label: 'Update by key',
+              title: 'a row whose key came before replaces it',
+            },
+            { value: 'append', label: 'Append', title: 'every row as it arrived' },
+          ]}
+        />
+        <span className="spacer" />
+        <span className="muted small-text" data-testid="output-count">
+          {formatCount(count)} rows
+          {mode === 'update' ? ` · ${formatCount(store.rowsReceived)} received` : ''}
+        </span>
+        <label className="check small-text">
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />{' '}
+          follow
+        </label>
+      </div>
+      <div
+        className="vlist"
+        style={{ height: HEIGHT }}
+        ref={setElement}
+        onScroll={(event) => {
+          onScroll(event);
+          const atEnd = isAtEnd(event.currentTarget, ROW);
+          if (atEnd !== follow) {
+            setFollow(atEnd);
+          }
+        }}
+      >
+        <div className="vlist-inner" style={{ height: total, minWidth: 120 + cols.length * 110 }}>
+          <div className="output-head" style={{ gridTemplateColumns: template }}>
+            <div>key</div>
+            {cols.map((c) => (
+              <div key={c}>{c}</div>
+            ))}
+            {mode === 'update' ? <div title="times the key was written">writes</div> : null}
+          </div>
+          {rows.slice(start, end).map((r, i) => (
+            <div
+              key={mode === 'update' ? r.key : start + i}
+              className="output-row"
+              data-testid="output-row"
+              data-key={r.key}
+              style={{ top: HEAD + (start + i) * ROW, gridTemplateColumns: template }}
+            >
+              <div className="key">{r.key}</div>
+              {cols.map((c) => (
+                <div key={c}>{formatCell(r.row[c])}</div>
+              ))}
+              {mode === 'update' ? (
+                <div className="muted">{r.writes > 1 ? `×${r.writes}` : ''}</div>
+              ) : null}
+            </div>
+          ))}
+        </div>
+        {count === 0 ? (
+          <div
+            className="muted"
+            style={{
+              position: 'absolute',
+              inset: `${HEAD}px 0 0 0`,
+              display: 'grid',
+              placeItems: 'center',
+            }}
+          >
+            No output rows yet.
+          </div>
+        ) : null}
+      </div>
+    </div>
+  );
+}
