@@ -1,53 +1,44 @@
 #!/usr/bin/env node
-// `npm start`: until the studio exists (issue 4), it runs the examples that show what tfstream
-// does today: infer a schema from TensorFlow's own TFRecord file, print records, convert them
-// between formats losslessly, train the penguin classifier on 2 workers + 1 parameter server (and
-// evaluate it on the held-out split), predict unlabelled penguins with the model it exported, and
-// learn online from a stream of sensor readings (test, then train).
-import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+// `npm start`: serves the studio on the embedded default (SQLite in `./.tfstream`, a local
+// cluster of worker processes), with the examples as templates. Builds the front end when its
+// sources are newer than the build; the server prints its URL with the token, as Jupyter does.
+// Arguments after `--` go to the server: `npm start -- --port 9000 --token secret`.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'packages', 'cli', 'bin', 'tfstream.js');
-const data = join(root, 'examples', 'penguin-data');
-const out = join(root, '.tfstream', 'example');
-mkdirSync(out, { recursive: true });
+const web = join(root, 'apps', 'web');
 
-function tfstream(...args) {
-  const shown = args.map((arg) => (arg.startsWith(root) ? relative(root, arg) : arg));
-  console.log(`\n$ tfstream ${shown.join(' ')}`);
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, stdio: 'inherit' });
+/** Newest modification time under `dir` (skipping dependencies and builds). */
+function newest(dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist') {
+      continue;
+    }
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+const built = join(web, 'dist', 'index.html');
+if (!existsSync(built) || newest(web) > statSync(built).mtimeMs) {
+  console.log('tfstream: building the studio front end ...');
+  const result = spawnSync('npm', ['run', 'build:web'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
     process.exit(result.status ?? 1);
   }
 }
 
-const train = join(data, 'train.tfrecord.gz');
-tfstream('schema', 'infer', train);
-tfstream('schema', 'import', join(data, 'schema.pbtxt'));
-tfstream('inspect', train, '--limit', '3');
-tfstream('convert', train, join(out, 'train.arrow'));
-tfstream('convert', join(out, 'train.arrow'), join(out, 'train.csv'));
-tfstream(
-  'convert',
-  join(out, 'train.csv'),
-  join(out, 'train.jsonl'),
-  '--schema',
-  join(data, 'schema.pbtxt'),
+const server = spawn(
+  process.execPath,
+  [join(root, 'apps', 'server', 'dist', 'main.js'), ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit' },
 );
-tfstream(
-  'convert',
-  join(out, 'train.jsonl'),
-  join(out, 'train.tfrecord'),
-  '--schema',
-  join(data, 'schema.pbtxt'),
-);
-tfstream('inspect', join(out, 'train.tfrecord'), '--limit', '3');
-console.log(
-  `\nThe same 234 records went TFRecord -> Arrow -> CSV -> JSONL -> TFRecord; files are in ${relative(root, out)}/.`,
-);
-tfstream('run', join(root, 'examples', 'penguin-train', 'job.json'), '--quiet');
-tfstream('run', join(root, 'examples', 'penguin-infer', 'job.json'), '--quiet');
-tfstream('run', join(root, 'examples', 'online-sensors', 'job.json'), '--quiet');
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => server.kill(signal));
+}
+server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -220,7 +220,8 @@ describe('limits and headers', () => {
     for (const path of ['/', '/api/health']) {
       const answer = await call(server, 'GET', path);
       const csp = answer.headers['content-security-policy'] as string;
-      expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+      expect(csp).toContain("script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'");
+      expect(csp).not.toMatch(/\[::1\]/);
       expect(csp).toContain("worker-src 'self' blob:");
       expect(csp).toContain("frame-ancestors 'none'");
       expect(answer.headers['x-content-type-options']).toBe('nosniff');

@@ -9,8 +9,10 @@ import express from 'express';
 
 /**
  * The security headers of every response: a CSP that allows the app's own scripts, Monaco's
- * workers from `blob:`, tfjs's WebAssembly (`wasm-unsafe-eval`), WebSockets to the server itself,
- * and no framing; no MIME sniffing; no referrer.
+ * workers from `blob:`, tfjs's WebAssembly (`wasm-unsafe-eval`), the model-code dry run
+ * (`unsafe-eval`: the code cell evaluates the user's own compiled model in their browser, as the
+ * TypeScript playground does; nothing runs without the user's click), WebSockets to the server
+ * itself, and no framing; no MIME sniffing; no referrer.
  */
 export function securityHeaders(origins: ReadonlySet<string>): RequestHandler {
   // CSP host sources cannot name IPv6 literals (`[::1]`); 'self' covers the page's own origin.
@@ -20,7 +22,7 @@ export function securityHeaders(origins: ReadonlySet<string>): RequestHandler {
     .join(' ');
   const csp = [
     "default-src 'self'",
-    "script-src 'self' 'wasm-unsafe-eval'",
+    "script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'",
     "worker-src 'self' blob:",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
