@@ -44,3 +44,30 @@ if (stale()) {
     process.exit(result.status ?? 1);
   }
 }
+
+// `--browser` (npm test): the end-to-end tests drive Debian's Chromium; install it when missing
+// and this machine can (root with apt-get). Playwright's own browser download does not work here.
+if (process.argv.includes('--browser') && !process.env.CHROMIUM_PATH) {
+  const chromium = '/usr/bin/chromium';
+  if (!existsSync(chromium)) {
+    const canApt = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
+    if (!canApt) {
+      console.error(
+        `tfstream: the e2e tests need Chromium at ${chromium} (apt-get install chromium), or CHROMIUM_PATH.`,
+      );
+      process.exit(1);
+    }
+    console.log('tfstream: installing Debian chromium for the e2e tests ...');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    for (const args of [
+      ['update', '-qq'],
+      ['install', '-y', '-qq', '--no-install-recommends', 'chromium'],
+    ]) {
+      const result = spawnSync('apt-get', args, { stdio: 'inherit', env });
+      if (result.status !== 0) {
+        console.error(`tfstream: apt-get ${args.join(' ')} failed`);
+        process.exit(result.status ?? 1);
+      }
+    }
+  }
+}
