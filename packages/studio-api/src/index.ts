@@ -272,7 +272,7 @@ export interface ProgressStudioEvent extends EventBase {
   readonly total?: number;
   /** Records per second over the last interval. */
   readonly throughput?: number;
-  /** Per-record latency (ms) from feed to output over the last interval. */
+  /** Per-record latency (ms) from feed to output, percentiles over the run so far (sampled). */
   readonly latencyP50Ms?: number;
   readonly latencyP99Ms?: number;
 }

@@ -148,6 +148,7 @@ async function start(message: StartHostMessage): Promise<void> {
       inFlight: progress.inFlight,
       ...(progress.total === undefined ? {} : { total: progress.total }),
       throughput: Math.round(throughput * 10) / 10,
+      ...latencyFields(current.feed.latency),
     });
     lastProgress = { at: progress.at, recordsOut: progress.recordsOut };
     progress = undefined;
@@ -294,3 +295,15 @@ process.on('disconnect', () => {
   cancel('the studio server went away');
   setTimeout(() => process.exit(0), 5000).unref();
 });
+
+/** The run's feed-to-output latency percentiles so far, rounded to 0.01 ms, for the run view. */
+function latencyFields(latency: { readonly p50: number; readonly p99: number } | undefined): {
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
+} {
+  if (latency === undefined) {
+    return {};
+  }
+  const round = (ms: number): number => Math.round(ms * 100) / 100;
+  return { latencyP50Ms: round(latency.p50), latencyP99Ms: round(latency.p99) };
+}

@@ -106,6 +106,14 @@ describe('runs', () => {
       expect(row.probability).toBeGreaterThan(0.3);
       expect(row.probability).toBeLessThanOrEqual(1);
     }
+    // Progress reports the feed-to-output latency once outputs came back.
+    const progress = all.filter((e) => e.type === 'progress');
+    const timed = progress.filter((e) => e.latencyP50Ms !== undefined);
+    expect(timed.length).toBeGreaterThan(0);
+    for (const event of timed) {
+      expect(event.latencyP50Ms).toBeGreaterThan(0);
+      expect(event.latencyP99Ms).toBeGreaterThanOrEqual(event.latencyP50Ms!);
+    }
 
     // A replay from the middle of a finished run: exactly the events after it.
     const middle = Math.floor(all.length / 2);
