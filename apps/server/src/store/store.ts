@@ -18,7 +18,7 @@ import type {
 /** How much of a run's events the store keeps (the tail), and how long series are thinned. */
 export const EVENT_LIMITS = {
   /** Output rows (the oldest output events are dropped beyond it). */
-  outputRows: 10_000,
+  outputRows: 100_000,
   logLines: 20_000,
   /** Points per metric series (role, index, name); older points are thinned beyond it. */
   metricPoints: 5_000,

@@ -1,0 +1,111 @@
+// Page object of the studio for the e2e tests: opening it with the token, creating jobs from
+// templates, running the job, and writing what a test measured to test-results/e2e/metrics.json.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { E2E_TOKEN, E2E_URL } from './studio.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const RESULTS = join(ROOT, 'test-results', 'e2e');
+export const SCREENSHOTS = join(RESULTS, 'screenshots');
+export const CELLS = ['schema', 'codec', 'code', 'cluster', 'run'] as const;
+export const TERMINAL_STATE = /^(finished|failed|cancelled)$/;
+
+export class StudioPage {
+  constructor(readonly page: Page) {}
+
+  /** Opens the home page with `?token=`, which sets the token cookie. */
+  async open(): Promise<void> {
+    await this.page.goto(`/?token=${E2E_TOKEN}`);
+    await expect(this.page.getByTestId('template-gallery')).toBeVisible();
+  }
+
+  /** Creates a job from a template through the gallery and waits for its editor. */
+  async newFromTemplate(template: string): Promise<string> {
+    await this.page
+      .locator(`[data-testid="template-card"][data-template="${template}"]`)
+      .getByTestId('new-from-template')
+      .click();
+    await this.page.waitForURL(/\/jobs\/[^/?]+/);
+    await expect(this.editor).toBeVisible();
+    return this.jobId();
+  }
+
+  jobId(): string {
+    const match = /\/jobs\/([^/?#]+)/.exec(this.page.url());
+    if (match === null) {
+      throw new Error(`not on a job page: ${this.page.url()}`);
+    }
+    return decodeURIComponent(match[1]!);
+  }
+
+  get editor(): Locator {
+    return this.page.getByTestId('job-editor');
+  }
+
+  cell(id: (typeof CELLS)[number]): Locator {
+    return this.page.getByTestId(`cell-${id}`);
+  }
+
+  get runButton(): Locator {
+    return this.page.getByTestId('run-button');
+  }
+
+  get statusBadge(): Locator {
+    return this.page.getByTestId('status-badge');
+  }
+
+  /** Screenshots each of the five cells into test-results/e2e/screenshots/<prefix>-<cell>.png. */
+  async screenshotCells(prefix: string): Promise<string[]> {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const paths: string[] = [];
+    for (const id of CELLS) {
+      const path = join(SCREENSHOTS, `${prefix}-${id}.png`);
+      const cell = this.cell(id);
+      await cell.scrollIntoViewIfNeeded();
+      await cell.screenshot({ path, animations: 'disabled' });
+      paths.push(path);
+    }
+    return paths;
+  }
+}
+
+/** A fetch against the API with the token, from the test process. */
+export async function apiGet<T>(path: string): Promise<T> {
+  const response = await fetch(`${E2E_URL}${path}`, {
+    headers: { authorization: `Bearer ${E2E_TOKEN}` },
+  });
+  if (!response.ok) {
+    throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+  }
+  return (await response.json()) as T;
+}
+
+/**
+ * Records a measured figure: as an annotation and an attachment of the test, and merged into
+ * test-results/e2e/metrics.json (one key per test).
+ */
+export async function recordMetrics(
+  testInfo: TestInfo,
+  name: string,
+  figures: Record<string, unknown>,
+): Promise<void> {
+  const text = JSON.stringify(figures);
+  console.log(`[metrics] ${name}: ${text}`);
+  testInfo.annotations.push({ type: 'metrics', description: `${name}: ${text}` });
+  await testInfo.attach(`${name}.json`, {
+    body: JSON.stringify(figures, null, 2),
+    contentType: 'application/json',
+  });
+  mkdirSync(RESULTS, { recursive: true });
+  const file = join(RESULTS, 'metrics.json');
+  let all: Record<string, unknown> = {};
+  try {
+    all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // first figure of the run
+  }
+  all[name] = { ...figures, recordedAt: new Date().toISOString() };
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+}
