@@ -16,26 +16,7 @@ export const DEFAULT_BATCH_SIZE = 32;
 export const DEFAULT_LINGER_MS = 100;
 
 /** Every data type of the schema type system, in the order docs/types.md lists them. */
-export const DATA_TYPES: readonly FieldJson['type'][] = [
-  'string',
-  'bytes',
-  'bool',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-  'float32',
-  'float64',
-  'date',
-  'time',
-  'timestamp',
-  'decimal',
-  'char',
-];
+export { DATA_TYPES } from '@tfstream/schema';
 
 export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
