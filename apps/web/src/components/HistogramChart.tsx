@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { SummaryStudioEvent } from '@tfstream/studio-api';
 import { cssVar, prepareCanvas } from '../lib/css-var';
 import { formatNumber } from '../lib/format';
 import { useTheme } from '../lib/theme';
+import { useCanvasWidth } from './use-canvas-width';
 
 const HEIGHT = 170;
 
@@ -19,22 +20,7 @@ export function HistogramChart({
   steps: readonly SummaryStudioEvent[];
   version: number;
 }) {
-  const canvas = useRef<HTMLCanvasElement>(null);
-  // The width as the ResizeObserver saw it, so that drawing never forces a layout.
-  const cssWidth = useRef<number | undefined>(undefined);
-  const [resized, setResized] = useState(0);
-  useEffect(() => {
-    const element = canvas.current;
-    if (element === null) {
-      return;
-    }
-    const observer = new ResizeObserver((entries) => {
-      cssWidth.current = entries[0]?.contentRect.width;
-      setResized((n) => n + 1);
-    });
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
+  const { canvas, cssWidth, resized } = useCanvasWidth();
   const theme = useTheme((s) => s.theme);
   const [picked, setPicked] = useState<number | undefined>();
   const selected = picked === undefined || picked >= steps.length ? steps.length - 1 : picked;
@@ -98,7 +84,7 @@ export function HistogramChart({
       ctx.fillText(formatNumber(max), right, height - 4);
     };
     draw();
-  }, [resized, steps, version, theme, selected]);
+  }, [canvas, cssWidth, resized, steps, version, theme, selected]);
 
   const current = steps[selected];
   return (

@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { SERIES_COLORS, cssVar, prepareCanvas } from '../lib/css-var';
 import { formatNumber, formatTime } from '../lib/format';
 import { smooth } from '../lib/smooth';
 import { useTheme } from '../lib/theme';
+import { useCanvasWidth } from './use-canvas-width';
 import type { MetricSeries } from '../run/run-store';
 
 const HEIGHT = 140;
@@ -49,22 +50,7 @@ export function LineChart({
   /** TensorBoard's smoothing: an exponential moving average, 0 (none) to 0.99. */
   smoothing: number;
 }) {
-  const canvas = useRef<HTMLCanvasElement>(null);
-  // The width as the ResizeObserver saw it, so that drawing never forces a layout.
-  const cssWidth = useRef<number | undefined>(undefined);
-  const [resized, setResized] = useState(0);
-  useEffect(() => {
-    const element = canvas.current;
-    if (element === null) {
-      return;
-    }
-    const observer = new ResizeObserver((entries) => {
-      cssWidth.current = entries[0]?.contentRect.width;
-      setResized((n) => n + 1);
-    });
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
+  const { canvas, cssWidth, resized } = useCanvasWidth();
   const theme = useTheme((s) => s.theme);
   const [hover, setHover] = useState<{ x: number; width: number } | undefined>();
 
@@ -188,7 +174,7 @@ export function LineChart({
       }
     };
     draw();
-  }, [resized, series, version, theme, hover, xAxis, smoothing]);
+  }, [canvas, cssWidth, resized, series, version, theme, hover, xAxis, smoothing]);
 
   const latest = series[0] === undefined ? undefined : series[0].ys.at(-1);
   let hoverText: string | undefined;
