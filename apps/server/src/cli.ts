@@ -5,11 +5,12 @@ import { parseArgs } from 'node:util';
 import { isTfstreamError } from '@tfstream/schema';
 import { typings } from './code/typings.js';
 import type { ServerOptions } from './config.js';
-import { DEFAULT_HOST, DEFAULT_PORT } from './config.js';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WARM_ROLES } from './config.js';
 import { startServer } from './server.js';
 
 export const STUDIO_HELP = `Usage:
-  tfstream studio [--port N] [--host H] [--token T] [--home DIR] [--allow-origin URL]... [--no-open]
+  tfstream studio [--port N] [--host H] [--token T] [--home DIR] [--allow-origin URL]...
+                  [--warm-roles N] [--no-open]
       Start the studio: the web app and its API at http://127.0.0.1:${DEFAULT_PORT}/?token=….
       --port N         port (default $PORT or ${DEFAULT_PORT}; 0 picks a free one)
       --host H         address to listen on (default ${DEFAULT_HOST}); any other than a loopback
@@ -18,6 +19,8 @@ export const STUDIO_HELP = `Usage:
       --home DIR       data folder: jobs, runs, uploads, models (default $TFSTREAM_HOME or .tfstream)
       --allow-origin   another origin whose pages may use the API, e.g. http://localhost:5173
       --max-upload-bytes N   largest upload or pushed body (default 64 MiB)
+      --warm-roles N   role processes kept started ahead for the next run (default ${DEFAULT_WARM_ROLES};
+                       0: none, each run starts its processes when it starts)
       --no-open        do not open a browser`;
 
 /** Where the command writes. */
@@ -40,6 +43,7 @@ export function studioOptions(
       home: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       'max-upload-bytes': { type: 'string' },
+      'warm-roles': { type: 'string' },
       'no-open': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,6 +63,7 @@ export function studioOptions(
   };
   const port = number('port', values.port ?? env.PORT);
   const maxUploadBytes = number('max-upload-bytes', values['max-upload-bytes']);
+  const warmRoles = number('warm-roles', values['warm-roles']);
   const token = values.token ?? env.TFSTREAM_TOKEN;
   const home = values.home ?? env.TFSTREAM_HOME;
   return {
@@ -69,6 +74,7 @@ export function studioOptions(
       ...(home === undefined || home === '' ? {} : { home }),
       ...(values['allow-origin'] === undefined ? {} : { allowOrigins: values['allow-origin'] }),
       ...(maxUploadBytes === undefined ? {} : { maxUploadBytes }),
+      ...(warmRoles === undefined ? {} : { warmRoles }),
     },
     open: values['no-open'] !== true,
   };

@@ -69,6 +69,8 @@ export type {
 } from './coordinator/events.js';
 export { isTerminalState } from './coordinator/events.js';
 export { INHERITED_ENV } from './coordinator/role-process.js';
+export type { RolePoolOptions, WarmProcess } from './coordinator/role-pool.js';
+export { RolePool } from './coordinator/role-pool.js';
 // Role: the role-process side (also alone as `@tfstream/runtime/role`).
 export type { ConnectPeerOptions, ConnectRoleOptions } from './role/index.js';
 export { RoleHandle, connectRole } from './role/index.js';

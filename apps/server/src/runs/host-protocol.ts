@@ -3,7 +3,18 @@
 import type { JobJson, PushFormat, PushResult } from '@tfstream/runtime';
 import type { UnnumberedStudioEvent } from '@tfstream/studio-api';
 
-/** Server → host: run this job (sent once, first). */
+/**
+ * Server → host, to a host started ahead of its run (a spare): start `roles` role processes now,
+ * with TensorFlow.js loaded, for the run it will be given. Sent at most once, before `start`.
+ */
+export interface PrepareHostMessage {
+  readonly type: 'prepare';
+  readonly roles: number;
+  /** Node options of the role processes: those of the `start` message to come. */
+  readonly roleExecArgv: readonly string[];
+}
+
+/** Server → host: run this job (sent once). */
 export interface StartHostMessage {
   readonly type: 'start';
   readonly runId: string;
@@ -39,7 +50,7 @@ export interface CancelHostMessage {
 }
 
 export type ServerToHostMessage =
-  StartHostMessage | PushHostMessage | EndInputHostMessage | CancelHostMessage;
+  PrepareHostMessage | StartHostMessage | PushHostMessage | EndInputHostMessage | CancelHostMessage;
 
 /** Host → server: events in the order they happened; the server numbers them. */
 export interface EventsHostMessage {

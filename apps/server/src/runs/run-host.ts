@@ -5,7 +5,7 @@
 import { cp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, JobJson, Run, RunEvent } from '@tfstream/runtime';
-import { ModelCompileError, PushSource, parseJob, startRun } from '@tfstream/runtime';
+import { ModelCompileError, PushSource, RolePool, parseJob, startRun } from '@tfstream/runtime';
 import type { Schema } from '@tfstream/schema';
 import type { UnnumberedStudioEvent } from '@tfstream/studio-api';
 import type {
@@ -63,7 +63,9 @@ function send(message: HostToServerMessage): Promise<void> {
 }
 
 const sender = new EventSender();
-const startedAt = Date.now();
+let startedAt = Date.now();
+/** Role processes started ahead when this host is a spare (the `prepare` message). */
+let pool: RolePool | undefined;
 let run: Run | undefined;
 let push: PushSource | undefined;
 let cancelReason: string | undefined;
@@ -99,6 +101,7 @@ async function finish(
   state: 'finished' | 'failed' | 'cancelled',
   outcome = failedOutcome(state, cancelReason ?? 'the run did not start', startedAt),
 ): Promise<never> {
+  pool?.dispose();
   sender.add({ type: 'end', at: Date.now(), outcome });
   await sender.flush();
   await run?.dispose().catch(() => {});
@@ -106,6 +109,11 @@ async function finish(
 }
 
 async function start(message: StartHostMessage): Promise<void> {
+  startedAt = Date.now();
+  // Without a working directory of their own, roles work in the run's folder.
+  if (message.roleCwd === undefined) {
+    process.chdir(message.runDir);
+  }
   let job: Job;
   try {
     job = parseJob(studioJob(message.job), undefined, { dir: message.home });
@@ -117,12 +125,16 @@ async function start(message: StartHostMessage): Promise<void> {
     return failToStart(error);
   }
   const rows = new OutputRowWriter(schemaOf(job, 'output'));
+  if (pool !== undefined) {
+    log('info', `${pool.size} role process(es) were started ahead, TensorFlow.js loaded`);
+  }
   try {
     run = await startRun(job, {
       runDir: message.runDir,
       execArgv: message.roleExecArgv,
       ...(message.roleCwd === undefined ? {} : { cwd: message.roleCwd }),
       ...(push === undefined ? {} : { push }),
+      ...(pool === undefined ? {} : { rolePool: pool }),
       emitOutput: true,
     });
   } catch (error) {
@@ -154,6 +166,10 @@ async function start(message: StartHostMessage): Promise<void> {
     progress = undefined;
   };
   current.on((event) => {
+    // Every role has its process once the cluster formed (or the run ended): the rest may go.
+    if (event.type === 'state' && event.state !== 'initialising') {
+      pool?.dispose();
+    }
     switch (event.type) {
       case 'progress':
         progress = event;
@@ -269,6 +285,11 @@ function cancel(reason: string): void {
 
 process.on('message', (message: ServerToHostMessage) => {
   switch (message.type) {
+    case 'prepare':
+      if (!started && pool === undefined) {
+        pool = new RolePool({ size: message.roles, execArgv: message.roleExecArgv });
+      }
+      return;
     case 'start':
       if (!started) {
         started = true;
@@ -292,6 +313,10 @@ process.on('message', (message: ServerToHostMessage) => {
 
 // The server died or closed the channel: stop the run rather than leave its processes behind.
 process.on('disconnect', () => {
+  pool?.dispose();
+  if (!started) {
+    process.exit(0);
+  }
   cancel('the studio server went away');
   setTimeout(() => process.exit(0), 5000).unref();
 });

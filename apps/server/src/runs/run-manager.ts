@@ -31,6 +31,8 @@ const PUSH_WAIT_MS = 5000;
 /** A host that reported its end but did not exit within this is killed. */
 const EXIT_GRACE_MS = 5000;
 const STDERR_LINES = 20;
+/** How long the server has had no run going before it starts a spare host for the next one. */
+const SPARE_AFTER_IDLE_MS = 1000;
 
 /**
  * The only environment a run host gets: nothing of the server's (its token, secrets, settings)
@@ -59,6 +61,8 @@ function hostEnv(): NodeJS.ProcessEnv {
   }
   return env;
 }
+
+function dropOutput(): void {}
 
 /** The host entry next to this module (`.ts` from source, `.js` when built). */
 const HOST_ENTRY = fileURLToPath(
@@ -125,6 +129,9 @@ export class RunManager {
   readonly #onEvents: (runId: string) => void;
   readonly #runs = new Map<string, ActiveRun>();
   readonly #timer: NodeJS.Timeout;
+  /** A run host started ahead, its role processes loading, for the next run (`warmRoles`). */
+  #spare: ChildProcess | undefined;
+  #spareTimer: NodeJS.Timeout | undefined;
   #pushIds = 0;
   #closing: Promise<void> | undefined;
 
@@ -134,6 +141,7 @@ export class RunManager {
     this.#onEvents = options.onEvents;
     this.#timer = setInterval(() => this.flush(), FLUSH_EVERY_MS);
     this.#timer.unref();
+    this.#scheduleSpare(0);
   }
 
   /**
@@ -166,6 +174,11 @@ export class RunManager {
     return this.#runs.size;
   }
 
+  /** Whether a spare run host waits for the next run (see `ServerOptions.warmRoles`). */
+  get hasSpare(): boolean {
+    return this.#spare !== undefined;
+  }
+
   /** Starts a run of `job` (a stored version, with `document` = it plus overrides). */
   start(job: JobRecord, document: JobJson): RunRecord {
     if (this.#closing !== undefined) {
@@ -181,13 +194,7 @@ export class RunManager {
     const record = this.#store.createRun(job.id, job.version, document);
     const runDir = join(this.#config.home, 'runs', record.id);
     mkdirSync(runDir, { recursive: true });
-    const child = fork(HOST_ENTRY, [], {
-      execArgv: [...this.#config.hostExecArgv],
-      cwd: this.#config.hostCwd ?? runDir,
-      env: hostEnv(),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
+    const child = this.#takeSpare() ?? this.#forkHost(runDir);
     let resolveEnded!: () => void;
     const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
     const active: ActiveRun = {
@@ -250,6 +257,70 @@ export class RunManager {
       ...(this.#config.hostCwd === undefined ? {} : { roleCwd: this.#config.hostCwd }),
     });
     return record;
+  }
+
+  #forkHost(cwd: string): ChildProcess {
+    return fork(HOST_ENTRY, [], {
+      execArgv: [...this.#config.hostExecArgv],
+      cwd: this.#config.hostCwd ?? cwd,
+      env: hostEnv(),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+  }
+
+  /**
+   * Starts a spare host `delayMs` from now if the server wants one and is idle then: no run
+   * going (a spare's role processes loading TensorFlow.js would slow a run down), none spare yet.
+   */
+  #scheduleSpare(delayMs: number): void {
+    if (this.#config.warmRoles === 0 || this.#closing !== undefined) {
+      return;
+    }
+    clearTimeout(this.#spareTimer);
+    this.#spareTimer = setTimeout(() => {
+      this.#spareTimer = undefined;
+      if (this.#spare !== undefined || this.#runs.size > 0 || this.#closing !== undefined) {
+        return;
+      }
+      const spare = this.#forkHost(this.#config.home);
+      // Read and dropped until it is taken: a spare that fails is replaced when it is needed.
+      spare.stdout?.on('data', dropOutput);
+      spare.stderr?.on('data', dropOutput);
+      spare.on('error', () => {});
+      spare.once('exit', () => {
+        if (this.#spare === spare) {
+          this.#spare = undefined;
+        }
+      });
+      spare.send({
+        type: 'prepare',
+        roles: this.#config.warmRoles,
+        roleExecArgv: this.#config.hostExecArgv,
+      } satisfies ServerToHostMessage);
+      this.#spare = spare;
+    }, delayMs);
+    this.#spareTimer.unref();
+  }
+
+  /** The spare host, if one is alive, taken for a run. */
+  #takeSpare(): ChildProcess | undefined {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (
+      spare === undefined ||
+      spare.exitCode !== null ||
+      spare.signalCode !== null ||
+      !spare.connected
+    ) {
+      return undefined;
+    }
+    spare.removeAllListeners('exit');
+    spare.removeAllListeners('error');
+    // The run's own listeners take over the output in this same turn: nothing is lost.
+    spare.stdout?.off('data', dropOutput);
+    spare.stderr?.off('data', dropOutput);
+    return spare;
   }
 
   /** Asks the run to stop, kills its processes if it has not within the timeout, awaits its end. */
@@ -331,6 +402,9 @@ export class RunManager {
   /** Cancels every run (reason "server stopped") and waits for them to end. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      clearTimeout(this.#spareTimer);
+      this.#spare?.kill('SIGKILL');
+      this.#spare = undefined;
       await Promise.all([...this.#runs.keys()].map((id) => this.cancel(id, 'server stopped')));
       clearInterval(this.#timer);
     })();
@@ -395,6 +469,9 @@ export class RunManager {
       active.child.once('exit', () => clearTimeout(exitTimer));
       active.resolveEnded();
       this.#onEvents(active.id);
+      if (this.#runs.size === 0) {
+        this.#scheduleSpare(SPARE_AFTER_IDLE_MS);
+      }
     }
   }
 

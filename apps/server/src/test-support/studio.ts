@@ -35,7 +35,7 @@ export function tempHome(): { home: string; remove: () => void } {
 
 /** Starts a server on port 0 over `home` (a new temp folder when left out). */
 export function startTestServer(options: ServerOptions = {}): Promise<StudioServer> {
-  return startServer({ port: 0, logger: memoryLogger(), ...options });
+  return startServer({ port: 0, logger: memoryLogger(), warmRoles: 0, ...options });
 }
 
 export interface HttpAnswer<T = unknown> {

@@ -21,6 +21,7 @@ import type {
   TerminalRunState,
 } from './events.js';
 import { isTerminalState } from './events.js';
+import type { RolePool } from './role-pool.js';
 import type { RoleExit } from './role-process.js';
 import { INHERITED_ENV, RoleProcess } from './role-process.js';
 
@@ -67,6 +68,11 @@ export interface CoordinatorOptions {
   readonly memoryLimitMb?: number;
   /** Stderr lines of a failed role quoted in its failure reason; default 20. */
   readonly stderrTailLines?: number;
+  /**
+   * Processes started ahead with TensorFlow.js loaded: a role whose Node options match takes one
+   * instead of starting afresh (faster first records). The caller disposes the pool.
+   */
+  readonly rolePool?: RolePool;
   /** Frame size limit of coordinator connections; default 64 MiB. */
   readonly maxFrameBytes?: number;
 }
@@ -135,6 +141,7 @@ export class Coordinator {
   readonly #shutdownTimeoutMs: number;
   readonly #restartDelayMs: number;
   readonly #memoryLimitMb: number | undefined;
+  readonly #rolePool: RolePool | undefined;
   readonly #stderrTailLines: number;
   readonly #maxFrameBytes: number | undefined;
   readonly #token = randomBytes(32).toString('base64url');
@@ -180,6 +187,7 @@ export class Coordinator {
         ? undefined
         : positiveInteger('memoryLimitMb', options.memoryLimitMb, 1);
     this.#stderrTailLines = positiveInteger('stderrTailLines', options.stderrTailLines ?? 20, 0);
+    this.#rolePool = options.rolePool;
     this.#maxFrameBytes = options.maxFrameBytes;
     const kinds: [RoleKind, number][] = [
       ['worker', workers],
@@ -435,11 +443,14 @@ export class Coordinator {
     };
     const memory =
       this.#memoryLimitMb === undefined ? [] : [`--max-old-space-size=${this.#memoryLimitMb}`];
+    const execArgv = [...memory, ...this.#execArgv];
+    const warm = this.#rolePool?.take(execArgv, env);
     const proc = new RoleProcess({
       identity,
       entry: this.#entry,
       args: this.#args,
-      execArgv: [...memory, ...this.#execArgv],
+      execArgv,
+      ...(warm === undefined ? {} : { warm }),
       cwd: this.#cwd,
       env,
       stderrTailLines: this.#stderrTailLines,

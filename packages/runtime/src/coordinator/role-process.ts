@@ -1,6 +1,8 @@
+import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import type { RoleIdentity } from '../protocol/index.js';
 import { splitLines } from './line-splitter.js';
+import type { WarmProcess } from './role-pool.js';
 
 /**
  * Variables of the coordinator's own environment that a role process inherits. Nothing else is
@@ -40,6 +42,11 @@ export interface RoleProcessOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly stderrTailLines: number;
   readonly onLine: (stream: 'stdout' | 'stderr', line: string) => void;
+  /**
+   * A process started ahead (`RolePool.take`) to become this role instead of a new one; it was
+   * started with the same `execArgv`.
+   */
+  readonly warm?: WarmProcess;
 }
 
 // Process groups of live role processes, killed when this process exits however it exits
@@ -70,6 +77,16 @@ function killGroup(pid: number, orLeader = true): void {
       // Already gone.
     }
   }
+}
+
+/** Kills process group `pid` when this process exits (see RoleProcess), until untracked. */
+export function trackGroup(pid: number): void {
+  installExitHook();
+  liveGroups.add(pid);
+}
+
+export function untrackGroup(pid: number): void {
+  liveGroups.delete(pid);
 }
 
 function installExitHook(): void {
@@ -104,14 +121,25 @@ export class RoleProcess {
   constructor(options: RoleProcessOptions) {
     installExitHook();
     this.identity = options.identity;
-    const child = spawn(process.execPath, [...options.execArgv, options.entry, ...options.args], {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, so that one kill reaches the role's children too.
-      detached: process.platform !== 'win32',
-      windowsHide: true,
-    });
+    let child: ChildProcess;
+    if (options.warm === undefined) {
+      child = spawn(process.execPath, [...options.execArgv, options.entry, ...options.args], {
+        cwd: options.cwd,
+        env: options.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so that one kill reaches the role's children too.
+        detached: process.platform !== 'win32',
+        windowsHide: true,
+      });
+    } else {
+      child = options.warm.child;
+      options.warm.assign({
+        entry: options.entry,
+        args: options.args,
+        cwd: options.cwd,
+        env: options.env,
+      });
+    }
     this.pid = child.pid ?? 0;
     if (this.pid !== 0) {
       liveGroups.add(this.pid);

@@ -12,6 +12,7 @@ import type { WorkerSpec } from '../protocol/worker-spec.js';
 import { WORKER_SPEC_ENV } from '../protocol/worker-spec.js';
 import type { CoordinatorOptions } from './coordinator.js';
 import { Coordinator } from './coordinator.js';
+import type { RolePool } from './role-pool.js';
 import { openEvalSplit } from './eval-split.js';
 import { ProgressWatchdog } from './progress-watchdog.js';
 import type { LogEvent, MetricEvent, RoleEvent, StateEvent, TerminalRunState } from './events.js';
@@ -67,6 +68,11 @@ export interface StartRunOptions {
    * credit or metric for this long: model code stuck awaiting something. Default: no limit.
    */
   readonly progressTimeoutMs?: number;
+  /**
+   * Role processes started ahead with TensorFlow.js loaded, taken for the run's first roles
+   * (see {@link RolePool}); the caller disposes it once the run has started.
+   */
+  readonly rolePool?: RolePool;
   /** Coordinator settings (heartbeats, restarts, timeouts). */
   readonly coordinator?: Pick<
     CoordinatorOptions,
@@ -374,6 +380,7 @@ export async function startRun(job: Job, options: StartRunOptions): Promise<Run>
     entry,
     ...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.rolePool === undefined ? {} : { rolePool: options.rolePool }),
     env: {
       TFSTREAM_RUN_DIR: runDir,
       [WORKER_SPEC_ENV]: specPath,
