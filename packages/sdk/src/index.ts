@@ -24,7 +24,7 @@ export type {
   NodeEngineSupport,
   Tf,
 } from './engine/engine.js';
-export { currentEngine, initEngine, preloadEngine } from './engine/engine.js';
+export { currentEngine, initEngine } from './engine/engine.js';
 
 export type {
   ColumnToTensorOptions,

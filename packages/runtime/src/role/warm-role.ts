@@ -1,10 +1,11 @@
-// A role process started before its run (see `coordinator/role-pool.ts`): it loads TensorFlow.js
-// and the SDK, then waits for one assignment on stdin — the role entry, its arguments, working
-// directory and environment, exactly what the coordinator would have started a process with —
-// and becomes that process. When stdin ends without an assignment (the pool was disposed, or its
+// A role process started before its run (see `coordinator/role-pool.ts`): it starts TensorFlow.js
+// (`initEngine()`, as every role does first; the role's own call then returns this engine), then
+// waits for one assignment on stdin — the role entry, its arguments, working directory and
+// environment, exactly what the coordinator would have started a process with — and becomes that
+// process. When stdin ends without an assignment (the pool was disposed, or its
 // owner died) it exits. It never runs more than one role.
 import { pathToFileURL } from 'node:url';
-import { preloadEngine } from '@tfstream/sdk';
+import { initEngine } from '@tfstream/sdk';
 
 /** What the pool's owner writes to a warm process's stdin, as one JSON line. */
 export interface WarmAssignment {
@@ -38,7 +39,8 @@ function becomeRole(assignment: WarmAssignment): void {
 }
 
 const assignment = readAssignment();
-await preloadEngine();
+// A failure here is the role's to report: its own initEngine() call tries again.
+await initEngine().catch(() => undefined);
 const text = (await assignment).trim();
 if (text === '') {
   process.exit(0);

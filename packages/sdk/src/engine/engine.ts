@@ -105,28 +105,6 @@ export async function initEngine(options: EngineOptions = {}): Promise<Engine> {
 }
 
 /**
- * Loads the modules {@link initEngine} would start the engine with (tfjs-node when installed, the
- * wasm backend's module) without choosing a backend. A process started ahead of its work (a warm
- * role process) calls it so that `initEngine()` later only has to start the backend. Never throws.
- *
- * @example
- * ```ts
- * await preloadEngine(); // while waiting for work
- * const { backend } = await initEngine(); // later: fast
- * ```
- */
-export async function preloadEngine(): Promise<void> {
-  if (isNode()) {
-    await loadNodeSupport();
-  }
-  try {
-    await import('@tensorflow/tfjs-backend-wasm');
-  } catch {
-    // initEngine() reports why when it tries the backend.
-  }
-}
-
-/**
  * The engine started by {@link initEngine}, or `undefined` before it finished.
  * @example
  * ```ts
