@@ -296,4 +296,51 @@ describe('tfstream run', () => {
       expect(prediction.probability).toBeGreaterThan(1 / 3);
     }
   });
+
+  it("shows an error in the model once per attempt, at the user's line, then fails with exit 1", async () => {
+    writeFileSync(
+      join(work, 'bad-model.ts'),
+      `import type { JobContext } from '@tfstream/sdk';
+export default async function bad(ctx: JobContext): Promise<void> {
+  for await (const batch of ctx.reader()) {
+    if (batch.numRows > 0) throw new Error('boom in user code');
+  }
+}
+`,
+    );
+    writeFileSync(
+      join(work, 'bad.json'),
+      JSON.stringify({
+        version: 1,
+        name: 'bad',
+        mode: 'inference',
+        input: {
+          source: { kind: 'synthetic', generator: 'sensors', count: 20 },
+          schema: 'infer',
+        },
+        output: {
+          schema: { version: 1, fields: [{ name: 'key', type: 'int32' }] },
+          sink: { kind: 'stdout' },
+        },
+        cluster: { workers: 1 },
+        model: { path: 'bad-model.ts' },
+        inference: { modelPath: 'none' },
+      }),
+    );
+    const result = await tfstream(['run', 'bad.json']);
+    expect(result.code).toBe(1);
+    const attempts = 4; // the first and maxRestarts (3) more
+    // The code frame comes with the worker's error log line, once per attempt.
+    expect(result.stderr.match(/> 4 \|/g)).toHaveLength(attempts);
+    expect(
+      result.stderr.match(
+        /^\[worker 0\] USER_CODE_ERROR: bad-model\.ts:4:34: Error: boom in user code$/gm,
+      ),
+    ).toHaveLength(attempts);
+    // Each restart and the failure name it in one line; the summary does not repeat it.
+    expect(
+      result.stderr.match(/the last error it reported: USER_CODE_ERROR: bad-model\.ts:4:34/g),
+    ).toHaveLength(attempts);
+    expect(result.stderr).toMatch(/^bad: failed in [\d.]+ s$/m);
+  });
 });

@@ -66,6 +66,8 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   );
   const run = await startRun(job, { runDir });
   let lastProgress = 0;
+  // The reason of the last state printed: the summary does not repeat it.
+  let printedReason: string | undefined;
   run.on((event: RunEvent) => {
     if (values.quiet) {
       return;
@@ -75,6 +77,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
         io.stderr.write(`[${event.role} ${event.index}] ${event.message}\n`);
         break;
       case 'state':
+        printedReason = event.reason;
         io.stderr.write(
           `run ${event.state}${event.reason === undefined ? '' : `: ${event.reason}`}\n`,
         );
@@ -108,7 +111,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   await write(
     io.stderr,
     [
-      `${job.name}: ${result.state} in ${seconds.toFixed(1)} s${result.reason === undefined ? '' : ` (${result.reason})`}`,
+      `${job.name}: ${result.state} in ${seconds.toFixed(1)} s${result.reason === undefined || result.reason === printedReason ? '' : ` (${result.reason})`}`,
       `  records in ${result.recordsIn}, out ${result.recordsOut}, ${Math.round(result.recordsOut / Math.max(seconds, 1e-3))} records/s`,
       ...(result.rowsWritten > 0
         ? [`  output rows ${result.rowsWritten}, duplicates dropped ${result.duplicatesDropped}`]

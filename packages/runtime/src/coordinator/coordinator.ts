@@ -90,10 +90,17 @@ interface Slot {
   status: RoleStatus['status'];
   /** Why the coordinator killed the current process, when it did. */
   killReason: string | undefined;
+  /** The last error the current process reported over its connection (its first line). */
+  lastError: string | undefined;
   restartTimer: NodeJS.Timeout | undefined;
 }
 
 type Stopping = 'finish' | 'cancel' | 'fail';
+
+function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return end < 0 ? text : text.slice(0, end);
+}
 
 function positiveInteger(name: string, value: number, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
@@ -206,6 +213,7 @@ export class Coordinator {
           lastSeen: 0,
           status: 'starting',
           killReason: undefined,
+          lastError: undefined,
           restartTimer: undefined,
         });
       }
@@ -461,6 +469,7 @@ export class Coordinator {
     slot.connection = undefined;
     slot.registered = false;
     slot.killReason = undefined;
+    slot.lastError = undefined;
     slot.status = 'starting';
     slot.lastSeen = proc.spawnedAt;
     this.#emit({ type: 'role', phase: 'spawned', ...identity, pid: proc.pid, at: Date.now() });
@@ -544,6 +553,9 @@ export class Coordinator {
           case 'heartbeat':
             break;
           case 'log':
+            if (message.level === 'error') {
+              slot.lastError = firstLine(message.message);
+            }
             this.#emitLog(identity, message.level, 'role', message.message);
             break;
           case 'metric':
@@ -567,6 +579,7 @@ export class Coordinator {
             });
             break;
           case 'error':
+            slot.lastError = firstLine(`${message.code}: ${message.message}`);
             this.#emitLog(identity, 'error', 'role', `${message.code}: ${message.message}`);
             break;
           case 'hello':
@@ -714,11 +727,15 @@ export class Coordinator {
       what = `exited with code ${exit.code}`;
     }
     const label = `${roleLabel(slot)} (attempt ${proc.identity.attempt}, pid ${proc.pid})`;
-    const stderr =
-      tail.length === 0
-        ? '; it wrote nothing to stderr'
-        : `; last stderr lines:\n${tail.map((line) => `  ${line}`).join('\n')}`;
-    return new TfstreamError('ROLE_FAILED', `${label} ${what}${stderr}`);
+    // What the role said about it: the error it reported (its details, such as a code frame, are
+    // in the log already), else what it wrote to stderr.
+    const said =
+      slot.lastError !== undefined
+        ? `; the last error it reported: ${slot.lastError}`
+        : tail.length === 0
+          ? '; it wrote nothing to stderr'
+          : `; last stderr lines:\n${tail.map((line) => `  ${line}`).join('\n')}`;
+    return new TfstreamError('ROLE_FAILED', `${label} ${what}${said}`);
   }
 
   #watch(): void {

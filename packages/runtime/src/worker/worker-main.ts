@@ -171,8 +171,8 @@ async function runWorkerProcess(role: RoleHandle): Promise<void> {
       : `USER_CODE_ERROR: ${error instanceof Error ? error.message : String(error)}`;
     const frame = (error as { codeFrame?: unknown }).codeFrame;
     const detail = typeof frame === 'string' && frame !== '' ? `\n${frame}` : '';
+    // Once: to the coordinator's log (role.log writes to stderr instead when it cannot).
     await role.log('error', `${text}${detail}`);
-    process.stderr.write(`${text}${detail}\n`);
     await role.close();
     process.exit(1);
   }
