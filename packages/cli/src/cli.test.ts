@@ -322,14 +322,14 @@ export default async function bad(ctx: JobContext): Promise<void> {
           schema: { version: 1, fields: [{ name: 'key', type: 'int32' }] },
           sink: { kind: 'stdout' },
         },
-        cluster: { workers: 1 },
+        cluster: { workers: 1, maxRestarts: 1 },
         model: { path: 'bad-model.ts' },
         inference: { modelPath: 'none' },
       }),
     );
     const result = await tfstream(['run', 'bad.json']);
     expect(result.code).toBe(1);
-    const attempts = 4; // the first and maxRestarts (3) more
+    const attempts = 2; // the first and the job's cluster.maxRestarts (1) more
     // The code frame comes with the worker's error log line, once per attempt.
     expect(result.stderr.match(/> 4 \|/g)).toHaveLength(attempts);
     expect(
@@ -341,6 +341,7 @@ export default async function bad(ctx: JobContext): Promise<void> {
     expect(
       result.stderr.match(/the last error it reported: USER_CODE_ERROR: bad-model\.ts:4:34/g),
     ).toHaveLength(attempts);
+    expect(result.stderr).toContain('worker 0 failed 2 time(s), more than maxRestarts (1) allows');
     expect(result.stderr).toMatch(/^bad: failed in [\d.]+ s$/m);
   });
 });

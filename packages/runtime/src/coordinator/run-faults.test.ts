@@ -185,17 +185,20 @@ export default async function spin(ctx: JobContext): Promise<void> {
     expect(events.filter((e) => e.type === 'role' && e.phase === 'restarting')).toHaveLength(1);
   }, 20_000);
 
-  it('stops model code that awaits forever while it holds records, by progress timeout', async () => {
+  it('stops model code that awaits forever while it holds records, by the job’s progress timeout', async () => {
     const { run, events } = await start(
-      sensors(`import type { JobContext } from '@tfstream/sdk';
+      {
+        ...sensors(`import type { JobContext } from '@tfstream/sdk';
 export default async function stuck(ctx: JobContext): Promise<void> {
   for await (const _batch of ctx.reader()) {
     await new Promise(() => {});
   }
 }
 `),
+        cluster: { progressTimeoutMs: 1500 },
+      },
       jobFile,
-      { coordinator: fast, progressTimeoutMs: 1500 },
+      { coordinator: fast },
     );
     const outcome = await run.result;
     expect(outcome.state).toBe('failed');

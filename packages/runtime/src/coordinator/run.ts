@@ -65,7 +65,8 @@ export interface StartRunOptions {
   readonly emitOutput?: boolean;
   /**
    * Kill (and restart) a worker that holds records but has sent no output, acknowledgement,
-   * credit or metric for this long: model code stuck awaiting something. Default: no limit.
+   * credit or metric for this long: model code stuck awaiting something. Default: the job's
+   * `cluster.progressTimeoutMs`, else no limit.
    */
   readonly progressTimeoutMs?: number;
   /**
@@ -374,6 +375,7 @@ export async function startRun(job: Job, options: StartRunOptions): Promise<Run>
     );
   }
   const coordinator = new Coordinator({
+    ...(job.cluster.maxRestarts === undefined ? {} : { maxRestarts: job.cluster.maxRestarts }),
     ...options.coordinator,
     workers: job.cluster.workers,
     parameterServers: job.cluster.parameterServers,
@@ -409,8 +411,9 @@ export async function startRun(job: Job, options: StartRunOptions): Promise<Run>
   });
   const run = new Run(coordinator, feed, sink, memory, started);
   ref.run = run;
-  if (options.progressTimeoutMs !== undefined) {
-    const watchdog = new ProgressWatchdog(coordinator, feed.ledger, options.progressTimeoutMs);
+  const progressTimeoutMs = options.progressTimeoutMs ?? job.cluster.progressTimeoutMs;
+  if (progressTimeoutMs !== undefined) {
+    const watchdog = new ProgressWatchdog(coordinator, feed.ledger, progressTimeoutMs);
     void coordinator.result.then(() => watchdog.dispose());
   }
   feed.start();

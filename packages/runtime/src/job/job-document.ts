@@ -144,6 +144,14 @@ export interface ClusterJson {
   parameterServers?: number;
   /** Default `sync`. */
   training?: TrainingMode;
+  /** Restarts of a failed role before the run fails, 0 to 100; default 3. */
+  maxRestarts?: number;
+  /**
+   * Restart a worker that holds records but has reported nothing (output, acknowledgement,
+   * credit, metric) for this long, e.g. model code stuck awaiting something; 1000 to 3 600 000 ms.
+   * Default: no limit.
+   */
+  progressTimeoutMs?: number;
 }
 
 /** When to save a checkpoint; whichever comes first. */
@@ -270,6 +278,10 @@ export interface JobCluster {
   readonly workers: number;
   readonly parameterServers: number;
   readonly training: TrainingMode;
+  /** Absent: the coordinator's default (3). */
+  readonly maxRestarts?: number;
+  /** Absent: no limit. */
+  readonly progressTimeoutMs?: number;
 }
 
 /** The eval split of a parsed train job. */
@@ -364,6 +376,8 @@ export const JOB_LIMITS = {
   nameMaxLength: 64,
   workers: [1, 64],
   parameterServers: [0, 16],
+  maxRestarts: [0, 100],
+  progressTimeoutMs: [1000, 3_600_000],
   batchSize: [1, 1_000_000],
   lingerMs: [0, 60_000],
   tail: [1, 1_000_000],
@@ -1049,7 +1063,13 @@ class JobParser {
   private cluster(value: unknown, mode: JobMode): JobCluster {
     const path = 'cluster';
     const cluster = value === undefined ? {} : this.asObject(value, path);
-    this.keys(cluster, path, ['workers', 'parameterServers', 'training']);
+    this.keys(cluster, path, [
+      'workers',
+      'parameterServers',
+      'training',
+      'maxRestarts',
+      'progressTimeoutMs',
+    ]);
     const workers = this.optionalWhole(cluster, 'workers', path, ...JOB_LIMITS.workers) ?? 1;
     const parameterServers =
       this.optionalWhole(cluster, 'parameterServers', path, ...JOB_LIMITS.parameterServers) ?? 0;
@@ -1073,7 +1093,20 @@ class JobParser {
         '"async" training needs at least one parameter server to push updates to; set cluster.parameterServers to 1 or more, or use "sync"',
       );
     }
-    return { workers, parameterServers, training };
+    const maxRestarts = this.optionalWhole(cluster, 'maxRestarts', path, ...JOB_LIMITS.maxRestarts);
+    const progressTimeoutMs = this.optionalWhole(
+      cluster,
+      'progressTimeoutMs',
+      path,
+      ...JOB_LIMITS.progressTimeoutMs,
+    );
+    return {
+      workers,
+      parameterServers,
+      training,
+      ...(maxRestarts === undefined ? {} : { maxRestarts }),
+      ...(progressTimeoutMs === undefined ? {} : { progressTimeoutMs }),
+    };
   }
 
   private hyperparameters(value: unknown): Record<string, HyperparameterValue> {

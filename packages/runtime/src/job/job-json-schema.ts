@@ -334,6 +334,15 @@ export const JOB_JSON_SCHEMA: JsonSchema = {
         workers: whole(JOB_LIMITS.workers, 'Worker processes.', 1),
         parameterServers: whole(JOB_LIMITS.parameterServers, 'Parameter-server processes.', 0),
         training: { enum: ['sync', 'async'], default: 'sync' },
+        maxRestarts: whole(
+          JOB_LIMITS.maxRestarts,
+          'Restarts of a failed role before the run fails.',
+          3,
+        ),
+        progressTimeoutMs: whole(
+          JOB_LIMITS.progressTimeoutMs,
+          'Restart a worker that holds records but reported nothing for this long (ms); no limit when left out.',
+        ),
       },
       if: { properties: { training: { const: 'async' } }, required: ['training'] },
       then: { required: ['parameterServers'], properties: { parameterServers: { minimum: 1 } } },

@@ -66,6 +66,10 @@ export const VALID_JOBS: ReadonlyArray<{ readonly title: string; readonly doc: u
   { title: 'the minimal train job', doc: minimalJob() },
   { title: 'the minimal inference job', doc: inferenceJob() },
   {
+    title: 'a cluster with its own restart budget and progress timeout',
+    doc: change(minimalJob(), 'cluster', { workers: 2, maxRestarts: 0, progressTimeoutMs: 30_000 }),
+  },
+  {
     title: 'a stream transfer to stdout as CSV',
     doc: {
       ...change(minimalJob(), 'transfer', { mode: 'stream' }),
@@ -290,6 +294,16 @@ export const INVALID_JOBS: ReadonlyArray<{
   {
     doc: change(minimalJob(), 'cluster.parameterServers', 17),
     message: 'cluster.parameterServers: must be a whole number from 0 to 16, got 17',
+    jsonSchemaRejects: true,
+  },
+  {
+    doc: change(minimalJob(), 'cluster.maxRestarts', -1),
+    message: 'cluster.maxRestarts: must be a whole number from 0 to 100, got -1',
+    jsonSchemaRejects: true,
+  },
+  {
+    doc: change(minimalJob(), 'cluster.progressTimeoutMs', 10),
+    message: 'cluster.progressTimeoutMs: must be a whole number from 1000 to 3600000, got 10',
     jsonSchemaRejects: true,
   },
   {
