@@ -3,7 +3,8 @@
 //   processes on the same model and backend (target: at least 0.9x); with the CPU time one record
 //   costs in each (coordinator and workers, every thread), and what one output message costs on
 //   this machine, the two bounds that explain the ratio on a machine with as many cores as workers;
-// - launch to first output (target: under 1.5 s);
+// - launch to first output (target: under 1.5 s), and the same with the role processes started
+//   ahead (`RolePool`, as the studio's spare run host has them) against a cold start;
 // - stream transfer latency per record, from the feed sending it to its output arriving at the
 //   coordinator (p50, p99), next to the model's own per-record predict time in the same run;
 // - sync training records/s with 2 workers vs 1 (penguin example, 1 parameter server).
@@ -13,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobJson, RunOutcome } from '@tfstream/runtime';
-import { parseJob, startRun } from '@tfstream/runtime';
+import { RolePool, parseJob, startRun } from '@tfstream/runtime';
 import { BENCH_MODEL_SOURCE, BENCH_TIMED_MODEL_SOURCE } from './support/bench-model.js';
 import { machine, median, printTable, rate, writeResults } from './harness.js';
 
@@ -182,6 +183,50 @@ async function inference(round: number): Promise<InferenceRound> {
   };
 }
 
+/** Launch (startRun) to the first output row of a small inference job, cold or with a pool. */
+async function firstOutput(round: number, warm: boolean): Promise<number> {
+  const job = parseJob(
+    {
+      version: 1,
+      name: `bench-first-${warm ? 'warm' : 'cold'}-${round}`,
+      mode: 'inference',
+      input: {
+        source: { kind: 'synthetic', generator: 'sensors', count: 256, seed: round },
+        schema: 'infer',
+      },
+      output: {
+        schema: { version: 1, fields: [{ name: 'label', type: 'int32' }] },
+        sink: { kind: 'memory', tail: 10 },
+      },
+      transfer: { mode: 'micro-batch', batchSize: 16, lingerMs: 10 },
+      cluster: { workers: WORKERS },
+      model: { language: 'typescript', source: BENCH_MODEL_SOURCE },
+      inference: { modelPath: join(work, 'no-model') },
+    } as JobJson,
+    join(work, 'job.json'),
+  );
+  let pool: RolePool | undefined;
+  if (warm) {
+    pool = new RolePool({ size: WORKERS });
+    // As the studio's spare between runs: started a while before the run.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
+  const launched = performance.now();
+  const run = await startRun(job, {
+    runDir: join(work, `first-${warm ? 'warm' : 'cold'}-${round}`),
+    ...(pool === undefined ? {} : { rolePool: pool }),
+  });
+  const first = new Promise<number>((resolve) =>
+    run.on((event) => event.type === 'output' && resolve(performance.now())),
+  );
+  const result = await run.result;
+  pool?.dispose();
+  if (result.state !== 'finished') {
+    throw new Error(`first-output run ${result.state}: ${result.reason ?? ''}`);
+  }
+  return (await first) - launched;
+}
+
 interface StreamLatency {
   readonly p50: number;
   readonly p99: number;
@@ -296,6 +341,14 @@ const messageBound =
   cpu.baselineMicrosPerRecord / (cpu.baselineMicrosPerRecord + messageMicrosPerRecord);
 const firstOutputMs = median(ours.map((round) => round.firstOutputMs));
 const coordinatorCores = median(ours.map((round) => round.coordinatorCores));
+const cold: number[] = [];
+const warm: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  cold.push(await firstOutput(round, false));
+  warm.push(await firstOutput(round, true));
+}
+const coldFirstMs = median(cold);
+const warmFirstMs = median(warm);
 const stream = await streamLatency();
 const train1 = median([await training(1), await training(1)]);
 const train2 = median([await training(2), await training(2)]);
@@ -334,6 +387,13 @@ const results = {
   launchToFirstOutputMs: {
     median: firstOutputMs,
     target: { below: 1500, met: firstOutputMs < 1500 },
+  },
+  warmStartFirstOutputMs: {
+    note: 'small inference job (2 workers, 256 records): startRun to the first output row, role processes started 3 s ahead by a RolePool vs started by the run',
+    warm: warmFirstMs,
+    cold: coldFirstMs,
+    ratio: warmFirstMs / coldFirstMs,
+    rounds: { warm, cold },
   },
   streamLatencyMs: {
     workers: WORKERS,
@@ -380,6 +440,13 @@ printTable(
       '',
       '',
       `${results.launchToFirstOutputMs.target.met ? 'met' : 'MISSED'} (< 1500 ms)`,
+    ],
+    [
+      'first output, roles started ahead (ms)',
+      warmFirstMs.toFixed(0),
+      `${coldFirstMs.toFixed(0)} cold`,
+      `x${(warmFirstMs / coldFirstMs).toFixed(2)}`,
+      'baseline: roles started by the run',
     ],
     [
       'stream latency per record, p50 / p99 (ms)',
