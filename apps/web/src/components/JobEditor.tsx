@@ -181,13 +181,7 @@ export function JobEditor({
             readOnly={readOnly}
             placeholder={readOnly ? '' : 'Add a description'}
             aria-label="description"
-            onChange={(e) =>
-              updateJob((j) => {
-                // The job document wants a description that is not empty, or none.
-                const { description: _drop, ...rest } = j;
-                return e.target.value === '' ? rest : { ...rest, description: e.target.value };
-              })
-            }
+            onChange={(e) => updateJob((j) => ({ ...j, description: e.target.value }))}
           />
         </div>
         {toolbar}

@@ -658,7 +658,11 @@ class JobParser {
         `must be 1 to ${JOB_LIMITS.nameMaxLength} letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. "penguin-train"), got ${describe(name)}`,
       );
     }
-    const description = this.optionalString(json, 'description', '');
+    // Free text: empty is as good as absent, and kept as written.
+    const description = json.description;
+    if (description !== undefined && typeof description !== 'string') {
+      this.fail('description', `must be a string, got ${describe(description)}`);
+    }
     const mode = json.mode;
     if (mode !== 'train' && mode !== 'inference' && mode !== 'online') {
       this.fail('mode', `must be ${MODES_TEXT}, got ${describe(mode)}`);
