@@ -9,6 +9,7 @@ import type { HyperparameterValue, Job, JobMode } from '../lib/job-model';
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_LINGER_MS,
+  DEFAULT_MEMORY_TAIL,
   isBounded,
   transferFor,
   transferOf,
@@ -237,7 +238,7 @@ export function ClusterCell({ focused, number }: { focused: boolean; number: num
         delete next.training;
         next.output ??= {
           schema: { version: 1, fields: [{ name: 'prediction', type: 'float32' }] },
-          sink: { kind: 'memory', tail: 1000 },
+          sink: { kind: 'memory', tail: DEFAULT_MEMORY_TAIL },
         };
       } else {
         delete next.inference;
@@ -246,7 +247,7 @@ export function ClusterCell({ focused, number }: { focused: boolean; number: num
           next.training = { ...next.training, epochs: 1 };
           next.output ??= {
             schema: { version: 1, fields: [{ name: 'prediction', type: 'float32' }] },
-            sink: { kind: 'memory', tail: 1000 },
+            sink: { kind: 'memory', tail: DEFAULT_MEMORY_TAIL },
           };
         }
       }

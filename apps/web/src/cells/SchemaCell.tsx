@@ -8,7 +8,13 @@ import { FieldTable } from '../components/FieldTable';
 import { api, errorText } from '../lib/api';
 import { formatBytes, formatCell } from '../lib/format';
 import type { Job, SourceJson } from '../lib/job-model';
-import { inlineSchema, schemaFields, shapeText, sourceLabel } from '../lib/job-model';
+import {
+  DEFAULT_MEMORY_TAIL,
+  inlineSchema,
+  schemaFields,
+  shapeText,
+  sourceLabel,
+} from '../lib/job-model';
 import { toast } from '../lib/toast';
 import { useCellRunner } from '../state/cell-runners';
 import type { Sample } from '../state/job-store';
@@ -296,7 +302,7 @@ function SinkEditor({ job, readOnly }: { job: Job; readOnly: boolean }) {
         onChange={(kind) =>
           setSink(
             kind === 'memory'
-              ? { kind, tail: 1000 }
+              ? { kind, tail: DEFAULT_MEMORY_TAIL }
               : kind === 'file'
                 ? { kind, path: 'outputs/predictions.jsonl' }
                 : { kind },
@@ -582,7 +588,7 @@ export function SchemaCell({ focused, number }: { focused: boolean; number: numb
                     ...j,
                     output: {
                       schema: { version: 1, fields: [{ name: 'prediction', type: 'float32' }] },
-                      sink: { kind: 'memory', tail: 1000 },
+                      sink: { kind: 'memory', tail: DEFAULT_MEMORY_TAIL },
                     },
                   }))
                 }

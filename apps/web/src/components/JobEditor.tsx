@@ -4,7 +4,7 @@ import { ClusterCell } from '../cells/ClusterCell';
 import { CodeCell } from '../cells/CodeCell';
 import { RunCell } from '../cells/RunCell';
 import { SchemaCell } from '../cells/SchemaCell';
-import { JOB_NAME_PATTERN } from '../lib/job-model';
+import { JOB_NAME_RE } from '../lib/job-model';
 import { linkClick, setQueryParam, useLocation } from '../lib/router';
 import { runCell } from '../state/cell-runners';
 import type { CellId } from '../state/job-store';
@@ -133,7 +133,7 @@ export function JobEditor({
   if (job === undefined) {
     return null;
   }
-  const nameValid = JOB_NAME_PATTERN.test(job.name);
+  const nameValid = JOB_NAME_RE.test(job.name);
 
   return (
     <div

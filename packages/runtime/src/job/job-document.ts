@@ -4,6 +4,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { FieldJson, Schema, SchemaJson } from '@tfstream/schema';
 import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_LINGER_MS,
+  DEFAULT_MEMORY_TAIL,
+  JOB_NAME_PATTERN,
   TfstreamError,
   isTfstreamError,
   parseSchema,
@@ -352,13 +356,6 @@ export interface ParseJobOptions {
   readonly dir?: string;
 }
 
-/** Default records per batch for `micro-batch` and `batch` transfers. */
-export const DEFAULT_BATCH_SIZE = 32;
-/** Default linger of `micro-batch` transfers, in ms. */
-export const DEFAULT_LINGER_MS = 100;
-/** Default number of records a memory sink keeps. */
-export const DEFAULT_MEMORY_TAIL = 1000;
-
 /** Limits shared with the JSON Schema, so the two validators agree. */
 export const JOB_LIMITS = {
   nameMaxLength: 64,
@@ -374,8 +371,6 @@ export const JOB_LIMITS = {
   seed: [0, 4_294_967_295],
 } as const;
 
-/** The pattern a job name follows. */
-export const JOB_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 /** The pattern a synthetic generator name follows. */
 export const GENERATOR_NAME_PATTERN = '^[a-z][a-z0-9-]*$';
 
