@@ -9,6 +9,9 @@ import { StudioPage, TERMINAL_STATE, recordMetrics } from './support/studio-page
 const FIRST_ROW_TARGET_MS = 2000;
 const FIRST_ROW_BOUND_MS = 20_000;
 
+// A trace's DOM snapshots run in the page, at every action: they would be counted in the figure.
+test.use({ trace: 'off' });
+
 test('runs the online-sensors template with live output rows and logs', async ({ page }) => {
   test.setTimeout(120_000);
   const studio = new StudioPage(page);

@@ -23,6 +23,12 @@ export {
   isTensorShape,
   typeLabel,
 } from './types.js';
+export {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_LINGER_MS,
+  DEFAULT_MEMORY_TAIL,
+  JOB_NAME_PATTERN,
+} from './job-defaults.js';
 export type { FieldJson, SchemaJson } from './schema-json.js';
 export {
   MAX_TENSOR_ELEMENTS,

@@ -412,9 +412,34 @@ export interface InferSchemaResponse {
   readonly schema: SchemaJson;
   readonly fields: readonly InferredField[];
   readonly records: number;
-  readonly format: UploadResponse['format'];
+  /** The sample's file format, or `synthetic` for a generator's records. */
+  readonly format: UploadResponse['format'] | 'synthetic';
   /** The first records as JSON values (int64 as strings, bytes as base64). */
   readonly preview: readonly Readonly<Record<string, unknown>>[];
+}
+
+/**
+ * A synthetic source (`input.source.kind` `synthetic`) as sample data: the generator's first
+ * records, the same as a run with this seed gets.
+ */
+export interface SyntheticSample {
+  /** The generator's name, e.g. `sensors`. */
+  readonly generator: string;
+  /** As the job's `seed`; default 0. */
+  readonly seed?: number;
+  /** As the job's `count`: the sample holds no more records than the source has. */
+  readonly count?: number;
+}
+
+/**
+ * `POST /api/synthetic/sample`: the first `limit` records of a generator (default 1000) and the
+ * schema inferred from them, as {@link InferSchemaResponse} with `format` `synthetic`. The records
+ * go through the same inference as an uploaded file, as typed columns, so the schema has the
+ * generator's own types (`int64`, `float32`, …): the ones a run with `"schema": "infer"` uses.
+ * An unknown generator is `400 BAD_REQUEST` at `generator`.
+ */
+export interface SyntheticSampleRequest extends SyntheticSample {
+  readonly limit?: number;
 }
 
 /** `POST /api/codec/preview` */
@@ -423,6 +448,8 @@ export interface CodecPreviewRequest {
   readonly path?: string;
   readonly text?: string;
   readonly format?: UploadResponse['format'];
+  /** The first records of a generator instead of a file or text. */
+  readonly synthetic?: SyntheticSample;
   /** Records to encode; default 5. */
   readonly limit?: number;
 }

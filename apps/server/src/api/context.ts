@@ -3,6 +3,7 @@ import type { JobJson } from '@tfstream/runtime';
 import { parseJob } from '@tfstream/runtime';
 import { isTfstreamError } from '@tfstream/schema';
 import type { ServerConfig } from '../config.js';
+import { syntheticSchemaProblem } from '../data/synthetic-sample.js';
 import { HttpError, badRequest } from '../http/errors.js';
 import type { RunManager } from '../runs/run-manager.js';
 import type { Store } from '../store/store.js';
@@ -59,19 +60,23 @@ export function checkJob(job: unknown, home: string, location = 'job'): JobJson 
   if (!isObject(job)) {
     throw new HttpError(400, 'JOB_INVALID', 'the job must be a job document (an object)', location);
   }
+  let problem: { path: string; message: string } | undefined;
   try {
-    parseJob(job, undefined, { dir: home });
+    problem = syntheticSchemaProblem(parseJob(job, undefined, { dir: home }));
   } catch (error) {
     if (isTfstreamError(error) && error.code === 'JOB_INVALID') {
-      const problem = problemOf(error.detail);
-      throw new HttpError(
-        400,
-        'JOB_INVALID',
-        error.detail,
-        problem.path === '' ? location : `${location}.${problem.path}`,
-      );
+      problem = problemOf(error.detail);
+    } else {
+      throw error;
     }
-    throw error;
+  }
+  if (problem !== undefined) {
+    throw new HttpError(
+      400,
+      'JOB_INVALID',
+      problem.path === '' ? problem.message : `${problem.path}: ${problem.message}`,
+      problem.path === '' ? location : `${location}.${problem.path}`,
+    );
   }
   return job as unknown as JobJson;
 }

@@ -2,12 +2,17 @@
 import { availableParallelism } from 'node:os';
 import { Router } from 'express';
 import { isTfjsNodeInstalled } from '@tfstream/sdk/node';
-import type { CodecPreviewRequest, HealthResponse, InferSchemaRequest } from '@tfstream/studio-api';
+import type {
+  CodecPreviewRequest,
+  HealthResponse,
+  InferSchemaRequest,
+  SyntheticSampleRequest,
+} from '@tfstream/studio-api';
 import { STUDIO_API_VERSION } from '@tfstream/studio-api';
 import { compileSource } from '../code/compile-source.js';
 import { typings } from '../code/typings.js';
 import { codecPreview } from '../data/codec-preview.js';
-import { inferSchemaOf } from '../data/infer-schema.js';
+import { inferSchemaOf, inferSyntheticSample } from '../data/infer-schema.js';
 import { saveUpload } from '../data/uploads.js';
 import { badRequest } from '../http/errors.js';
 import type { ApiContext } from './context.js';
@@ -37,6 +42,10 @@ export function dataApi(ctx: ApiContext): Router {
 
   router.post('/schema/infer', async (req, res) => {
     res.json(await inferSchemaOf(config.home, bodyOf(req.body) as InferSchemaRequest));
+  });
+
+  router.post('/synthetic/sample', async (req, res) => {
+    res.json(await inferSyntheticSample(bodyOf(req.body) as unknown as SyntheticSampleRequest));
   });
 
   router.post('/codec/preview', async (req, res) => {

@@ -110,6 +110,30 @@ describe('jobs', () => {
     expect((await call(server, 'DELETE', `/api/jobs/${created.id}`)).status).toBe(404);
   });
 
+  it('saves a job whose description was emptied, and one created with an empty description', async () => {
+    const created = await ok<JobRecord>(
+      server,
+      'POST',
+      '/api/jobs',
+      { job: { ...syntheticEchoJob('emptied', { count: 3 }), description: 'first' } },
+      201,
+    );
+    const saved = await ok<JobRecord>(server, 'PUT', `/api/jobs/${created.id}`, {
+      job: { ...created.job, description: '' },
+      baseVersion: 1,
+    });
+    expect(saved).toMatchObject({ version: 2, description: '' });
+    expect(saved.job.description).toBe('');
+    const empty = await ok<JobRecord>(
+      server,
+      'POST',
+      '/api/jobs',
+      { job: { ...syntheticEchoJob('empty', { count: 3 }), description: '' } },
+      201,
+    );
+    expect(empty.job.description).toBe('');
+  });
+
   it('answers 409 to a save that started from an older version', async () => {
     const created = await ok<JobRecord>(
       server,

@@ -4,6 +4,7 @@ import type { JobJson } from '@tfstream/runtime';
 import { ModelCompileError, compileModel, parseJob } from '@tfstream/runtime';
 import { isTfstreamError } from '@tfstream/schema';
 import type { JobSummary, ValidateJobResponse } from '@tfstream/studio-api';
+import { syntheticSchemaProblem } from '../data/synthetic-sample.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
 import { withOverrides } from '../runs/run-manager.js';
 import type { ApiContext } from './context.js';
@@ -38,7 +39,10 @@ async function validateJob(job: unknown, home: string): Promise<ValidateJobRespo
     return { ok: false, problems: [{ path: '', message: 'a job document must be an object' }] };
   }
   try {
-    parseJob(job, undefined, { dir: home });
+    const problem = syntheticSchemaProblem(parseJob(job, undefined, { dir: home }));
+    if (problem !== undefined) {
+      problems.push(problem);
+    }
   } catch (error) {
     if (!isTfstreamError(error) || error.code !== 'JOB_INVALID') {
       throw error;

@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatJsonRecord } from '@tfstream/codecs';
+import { syntheticRecords, syntheticSchema } from '@tfstream/runtime';
+import { schemaToJson } from '@tfstream/schema';
 import type {
+  ApiError,
   CodecPreviewResponse,
   CompileResponse,
   HealthResponse,
   InferSchemaResponse,
+  Template,
   TypingsResponse,
   UploadResponse,
+  ValidateJobResponse,
 } from '@tfstream/studio-api';
 import { REPO_ROOT } from '../config.js';
 import type { StudioServer } from '../server.js';
@@ -80,6 +86,137 @@ describe('schema inference', () => {
       body: { path: '../../etc/passwd' },
     });
     expect(answer.status).toBe(400);
+  });
+});
+
+/** The first `count` records of a generator as the runtime makes them, as JSON. */
+async function generated(seed: number, count: number): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for await (const batch of syntheticRecords('sensors', { seed, count })) {
+    for (let row = 0; row < batch.numRows; row++) {
+      rows.push(JSON.parse(formatJsonRecord(batch, row)) as Record<string, unknown>);
+    }
+  }
+  return rows;
+}
+
+describe('synthetic samples', () => {
+  it("answers a generator's first records, as a run with the seed gets them, and their schema", async () => {
+    const sample = await ok<InferSchemaResponse>(server, 'POST', '/api/synthetic/sample', {
+      generator: 'sensors',
+      seed: 7,
+    });
+    expect(sample.format).toBe('synthetic');
+    expect(sample.records).toBe(1000);
+    // The generator's own types (int64, float32), not what JSON values would suggest.
+    expect(sample.schema).toEqual(schemaToJson(syntheticSchema('sensors')));
+    expect(sample.fields.map((f) => [f.name, f.field.type, f.count, f.nulls])).toEqual([
+      ['id', 'int64', 1000, 0],
+      ['temperature', 'float32', 1000, 0],
+      ['humidity', 'float32', 1000, 0],
+      ['vibration', 'float32', 1000, 0],
+      ['label', 'int32', 1000, 0],
+    ]);
+    expect(sample.fields.every((f) => f.confidence === 1 && f.examples.length > 0)).toBe(true);
+    expect(sample.preview).toEqual(await generated(7, 20));
+
+    const other = await ok<InferSchemaResponse>(server, 'POST', '/api/synthetic/sample', {
+      generator: 'sensors',
+      seed: 8,
+      limit: 50,
+    });
+    expect(other.records).toBe(50);
+    expect(other.preview).toEqual(await generated(8, 20));
+    expect(other.preview).not.toEqual(sample.preview);
+  });
+
+  it("holds no more records than the source's count", async () => {
+    const sample = await ok<InferSchemaResponse>(server, 'POST', '/api/synthetic/sample', {
+      generator: 'sensors',
+      count: 5,
+    });
+    expect(sample.records).toBe(5);
+    expect(sample.preview).toEqual(await generated(0, 5));
+  });
+
+  it('answers 400 naming the generator or seed that is wrong', async () => {
+    const unknown = await call<ApiError>(server, 'POST', '/api/synthetic/sample', {
+      body: { generator: 'clicks' },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'unknown generator "clicks"; use one of sensors',
+      location: 'generator',
+    });
+    const seed = await call<ApiError>(server, 'POST', '/api/synthetic/sample', {
+      body: { generator: 'sensors', seed: -1 },
+    });
+    expect(seed.status).toBe(400);
+    expect(seed.body.error.location).toBe('seed');
+  });
+
+  it('gives a schema the online-sensors template validates with, inline', async () => {
+    const template = await ok<Template>(server, 'GET', '/api/templates/online-sensors');
+    expect(template.job.input).toMatchObject({
+      source: { kind: 'synthetic', generator: 'sensors', seed: 7 },
+      schema: 'infer',
+    });
+    const sample = await ok<InferSchemaResponse>(server, 'POST', '/api/synthetic/sample', {
+      generator: 'sensors',
+      seed: 7,
+    });
+    const job = { ...template.job, input: { ...template.job.input, schema: sample.schema } };
+    const validation = await ok<ValidateJobResponse>(server, 'POST', '/api/jobs/validate', job);
+    expect(validation).toEqual({ ok: true, problems: [] });
+  });
+
+  it("refuses a synthetic source's schema that is not its generator's (a run does not convert)", async () => {
+    const template = await ok<Template>(server, 'GET', '/api/templates/online-sensors');
+    const schema = schemaToJson(syntheticSchema('sensors'));
+    const job = {
+      ...template.job,
+      input: {
+        ...template.job.input,
+        schema: {
+          ...schema,
+          fields: schema.fields.map((f) => (f.name === 'humidity' ? { ...f, type: 'float64' } : f)),
+        },
+      },
+    };
+    const message =
+      'the "sensors" generator makes {"name":"humidity","type":"float32"} here, not {"name":"humidity","type":"float64"}, and a run does not convert its records: give the generator\'s schema (fields id int64, temperature float32, humidity float32, vibration float32, label int32) or "infer"';
+    const validation = await ok<ValidateJobResponse>(server, 'POST', '/api/jobs/validate', job);
+    expect(validation).toEqual({
+      ok: false,
+      problems: [{ path: 'input.schema.fields[2]', message }],
+    });
+    const created = await call<ApiError>(server, 'POST', '/api/jobs', { body: { job } });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toEqual({
+      code: 'JOB_INVALID',
+      message: `input.schema.fields[2]: ${message}`,
+      location: 'job.input.schema.fields[2]',
+    });
+  });
+
+  it('is sample data for the codec preview too', async () => {
+    const preview = await ok<CodecPreviewResponse>(server, 'POST', '/api/codec/preview', {
+      schema: schemaToJson(syntheticSchema('sensors')),
+      synthetic: { generator: 'sensors', seed: 7 },
+      limit: 3,
+    });
+    const example = preview.records.filter((r) => r.codec === 'example');
+    expect(example.map((r) => r.decoded)).toEqual(await generated(7, 3));
+    expect(preview.records.every((r) => r.roundTrip)).toBe(true);
+    const unknown = await call<ApiError>(server, 'POST', '/api/codec/preview', {
+      body: {
+        schema: schemaToJson(syntheticSchema('sensors')),
+        synthetic: { generator: 'nope' },
+      },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.location).toBe('synthetic.generator');
   });
 });
 

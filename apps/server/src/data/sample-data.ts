@@ -1,24 +1,32 @@
-// Data the studio looks at before a job runs: an uploaded file in the data folder, or pasted text.
+// Data the studio looks at before a job runs: an uploaded file in the data folder, pasted text, or
+// a synthetic generator's records.
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Format, FormatName, RecordBatch } from '@tfstream/codecs';
 import { formatJsonRecord } from '@tfstream/codecs';
 import { detectFileFormat, loadFormat, readFileChunks } from '@tfstream/codecs/node';
 import type { Schema } from '@tfstream/schema';
-import type { UploadResponse } from '@tfstream/studio-api';
+import type { InferSchemaResponse, UploadResponse } from '@tfstream/studio-api';
 import { badRequest } from '../http/errors.js';
+import { parseSyntheticSample, syntheticSampleData } from './synthetic-sample.js';
 
 /** Sample data: its format and a way to read its bytes from the start, as often as needed. */
 export interface SampleData {
   readonly format: Format;
   readonly label: string;
+  /** What the sample is, as `InferSchemaResponse.format` says: `synthetic`, or its file format. */
+  readonly kind: InferSchemaResponse['format'];
   chunks(): AsyncIterable<Uint8Array>;
 }
 
-/** A request's `path`, `text` and `format` (as `InferSchemaRequest` and `CodecPreviewRequest` have). */
+/**
+ * A request's `path`, `text` and `format`, or `synthetic` (as `InferSchemaRequest` and
+ * `CodecPreviewRequest` have).
+ */
 export interface SampleRequest {
   readonly path?: unknown;
   readonly text?: unknown;
   readonly format?: unknown;
+  readonly synthetic?: unknown;
 }
 
 const FORMATS: readonly UploadResponse['format'][] = ['csv', 'jsonl', 'tfrecord', 'arrow'];
@@ -48,7 +56,10 @@ export async function sampleOf(
   home: string,
   request: SampleRequest,
 ): Promise<SampleData | undefined> {
-  const { path, text, format } = request;
+  const { path, text, format, synthetic } = request;
+  if (synthetic !== undefined) {
+    return syntheticSampleData(parseSyntheticSample(synthetic, 'synthetic.'));
+  }
   if (format !== undefined && !(FORMATS as readonly unknown[]).includes(format)) {
     throw badRequest(`format must be one of ${FORMATS.join(', ')}`, 'format');
   }
@@ -62,6 +73,7 @@ export async function sampleOf(
     return {
       format: detected.format,
       label: path,
+      kind: detected.format.name,
       chunks: () => readFileChunks(file, detected.gzip),
     };
   }
@@ -73,7 +85,12 @@ export async function sampleOf(
       throw badRequest('pasted text needs "format": "csv" or "jsonl"', 'format');
     }
     const bytes = new TextEncoder().encode(text);
-    return { format: await loadFormat(override), label: 'pasted text', chunks: () => once(bytes) };
+    return {
+      format: await loadFormat(override),
+      label: 'pasted text',
+      kind: override,
+      chunks: () => once(bytes),
+    };
   }
   return undefined;
 }

@@ -116,7 +116,9 @@ export function apiGuard(token: string, origins: ReadonlySet<string>): RequestHa
 
 /**
  * Pages opened with `?token=`: a right token is kept in the HttpOnly, SameSite=Strict cookie and
- * the browser is sent to the same URL without it (so it leaves the address bar and history).
+ * the browser is sent to the same URL without it (so it leaves the address bar and history). A
+ * browser with a wrong token is sent there too, without a cookie: the app loads (static files
+ * hold no data), its API calls get 401 and it asks for the token. Other clients get a 401.
  */
 export function pageTokenFlow(token: string): RequestHandler {
   return (req, res, next) => {
@@ -126,15 +128,19 @@ export function pageTokenFlow(token: string): RequestHandler {
     }
     const url = new URL(req.originalUrl, 'http://studio.invalid');
     const given = url.searchParams.get('token') ?? undefined;
-    if (!tokenMatches(given, token)) {
+    url.searchParams.delete('token');
+    const withoutToken = `${url.pathname}${url.search}${url.hash}`;
+    res.setHeader('Cache-Control', 'no-store');
+    if (tokenMatches(given, token)) {
+      res.cookie(TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/' });
+      res.redirect(302, withoutToken);
+    } else if (/\btext\/html\b/.test(req.headers.accept ?? '')) {
+      res.redirect(302, withoutToken);
+    } else {
       res
         .status(401)
         .type('text/plain')
         .send('Wrong token. Open the URL the tfstream server printed when it started.\n');
-      return;
     }
-    url.searchParams.delete('token');
-    res.cookie(TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/' });
-    res.redirect(302, `${url.pathname}${url.search}${url.hash}`);
   };
 }

@@ -142,6 +142,34 @@ describe('the token', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();
   });
+
+  it('sends a browser with a wrong page token to the page without it, sets no cookie, keeps the API shut', async () => {
+    const accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    const wrong = await call(server, 'GET', '/jobs/abc?x=1&token=nope', {
+      token: null,
+      headers: { Accept: accept },
+    });
+    expect(wrong.status).toBe(302);
+    expect(wrong.headers.location).toBe('/jobs/abc?x=1');
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    expect(wrong.headers['cache-control']).toBe('no-store');
+    // The shell is the same static file for everyone: no token, no data in it.
+    const shell = await call(server, 'GET', '/jobs/abc?x=1', {
+      token: null,
+      headers: { Accept: accept },
+    });
+    expect(shell.status).toBe(200);
+    expect(shell.text).toContain('<title>studio</title>');
+    expect(shell.text).not.toContain(server.token);
+    // The API stays shut for that browser, with the wrong token or none.
+    const attempts: Record<string, string>[] = [
+      { Accept: 'application/json' },
+      { Cookie: `${TOKEN_COOKIE}=nope` },
+    ];
+    for (const headers of attempts) {
+      expect((await call(server, 'GET', '/api/jobs', { token: null, headers })).status).toBe(401);
+    }
+  });
 });
 
 describe('origins', () => {

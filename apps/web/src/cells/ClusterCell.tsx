@@ -9,6 +9,7 @@ import type { HyperparameterValue, Job, JobMode } from '../lib/job-model';
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_LINGER_MS,
+  DEFAULT_MEMORY_TAIL,
   isBounded,
   transferFor,
   transferOf,
@@ -16,6 +17,73 @@ import {
 import { useCellRunner } from '../state/cell-runners';
 import { updateJob, useJobEditor } from '../state/job-store';
 import { Icon } from '../components/Icon';
+
+/** `object` with `key` set to `value`, or without the key when `value` is undefined. */
+function withValue<T extends object, K extends keyof T>(
+  object: T,
+  key: K,
+  value: T[K] | undefined,
+): T {
+  if (value !== undefined) {
+    return { ...object, [key]: value };
+  }
+  const copy = { ...object };
+  delete copy[key];
+  return copy;
+}
+
+/**
+ * A labelled whole-number setting of the job. Emptied, the key goes and the runtime's default
+ * (the placeholder) applies.
+ */
+function NumberField({
+  label,
+  value,
+  min,
+  placeholder,
+  unit,
+  width,
+  disabled,
+  testId,
+  onChange,
+}: {
+  label: string;
+  value: number | undefined;
+  min: number;
+  placeholder: string;
+  /** Shown after the input, e.g. `steps`. */
+  unit?: string;
+  width?: number;
+  disabled: boolean;
+  testId: string;
+  onChange: (value: number | undefined) => void;
+}) {
+  const input = (
+    <NumberInput
+      value={value}
+      integer
+      min={min}
+      placeholder={placeholder}
+      disabled={disabled}
+      testId={testId}
+      onChange={onChange}
+      {...(width === undefined ? {} : { width })}
+    />
+  );
+  return (
+    <label className="field">
+      <span>{label}</span>
+      {unit === undefined ? (
+        input
+      ) : (
+        <div className="row tight">
+          {input}
+          <span className="muted small-text">{unit}</span>
+        </div>
+      )}
+    </label>
+  );
+}
 
 type HpType = 'number' | 'string' | 'bool';
 
@@ -237,7 +305,7 @@ export function ClusterCell({ focused, number }: { focused: boolean; number: num
         delete next.training;
         next.output ??= {
           schema: { version: 1, fields: [{ name: 'prediction', type: 'float32' }] },
-          sink: { kind: 'memory', tail: 1000 },
+          sink: { kind: 'memory', tail: DEFAULT_MEMORY_TAIL },
         };
       } else {
         delete next.inference;
@@ -246,7 +314,7 @@ export function ClusterCell({ focused, number }: { focused: boolean; number: num
           next.training = { ...next.training, epochs: 1 };
           next.output ??= {
             schema: { version: 1, fields: [{ name: 'prediction', type: 'float32' }] },
-            sink: { kind: 'memory', tail: 1000 },
+            sink: { kind: 'memory', tail: DEFAULT_MEMORY_TAIL },
           };
         }
       }
@@ -412,55 +480,42 @@ export function ClusterCell({ focused, number }: { focused: boolean; number: num
             </div>
             <div className="row" style={{ gap: 16 }}>
               {transfer.mode !== 'stream' ? (
-                <label className="field">
-                  <span>Batch size</span>
-                  <NumberInput
-                    value={transfer.batchSize}
-                    integer
-                    min={1}
-                    placeholder={String(DEFAULT_BATCH_SIZE)}
-                    disabled={readOnly}
-                    testId="batch-size"
-                    onChange={(batchSize) =>
-                      updateJob((j) => ({
-                        ...j,
-                        transfer: {
-                          ...transferOf(j),
-                          ...(batchSize === undefined ? {} : { batchSize }),
-                        },
-                      }))
-                    }
-                  />
-                </label>
+                <NumberField
+                  label="Batch size"
+                  value={transfer.batchSize}
+                  min={1}
+                  placeholder={String(DEFAULT_BATCH_SIZE)}
+                  disabled={readOnly}
+                  testId="batch-size"
+                  onChange={(batchSize) =>
+                    updateJob((j) => ({
+                      ...j,
+                      transfer: withValue(transferOf(j), 'batchSize', batchSize),
+                    }))
+                  }
+                />
               ) : null}
               {transfer.mode === 'micro-batch' ? (
-                <label className="field">
-                  <span>Linger (ms)</span>
-                  <NumberInput
-                    value={transfer.lingerMs}
-                    integer
-                    min={0}
-                    placeholder={String(DEFAULT_LINGER_MS)}
-                    disabled={readOnly}
-                    testId="linger-ms"
-                    onChange={(lingerMs) =>
-                      updateJob((j) => ({
-                        ...j,
-                        transfer: {
-                          ...transferOf(j),
-                          ...(lingerMs === undefined ? {} : { lingerMs }),
-                        },
-                      }))
-                    }
-                  />
-                </label>
+                <NumberField
+                  label="Linger (ms)"
+                  value={transfer.lingerMs}
+                  min={0}
+                  placeholder={String(DEFAULT_LINGER_MS)}
+                  disabled={readOnly}
+                  testId="linger-ms"
+                  onChange={(lingerMs) =>
+                    updateJob((j) => ({
+                      ...j,
+                      transfer: withValue(transferOf(j), 'lingerMs', lingerMs),
+                    }))
+                  }
+                />
               ) : null}
               {job.mode !== 'inference' ? (
-                <label className="field">
-                  <span>Epochs</span>
-                  <NumberInput
+                <>
+                  <NumberField
+                    label="Epochs"
                     value={job.training?.epochs}
-                    integer
                     min={1}
                     placeholder="1"
                     disabled={readOnly || job.mode === 'online' || !bounded}
@@ -468,38 +523,38 @@ export function ClusterCell({ focused, number }: { focused: boolean; number: num
                     onChange={(epochs) =>
                       updateJob((j) => ({
                         ...j,
-                        training: { ...j.training, ...(epochs === undefined ? {} : { epochs }) },
+                        training: withValue(j.training ?? {}, 'epochs', epochs),
                       }))
                     }
                   />
-                </label>
-              ) : null}
-              {job.mode !== 'inference' ? (
-                <label className="field">
-                  <span>Checkpoint every</span>
-                  <div className="row tight">
-                    <NumberInput
-                      value={job.training?.checkpoint?.everySteps}
-                      integer
-                      min={1}
-                      width={80}
-                      placeholder="end"
-                      disabled={readOnly}
-                      onChange={(everySteps) =>
-                        updateJob((j) => {
-                          const training = { ...j.training };
-                          if (everySteps === undefined) {
-                            delete training.checkpoint;
-                          } else {
-                            training.checkpoint = { ...training.checkpoint, everySteps };
-                          }
-                          return { ...j, training };
-                        })
-                      }
-                    />
-                    <span className="muted small-text">steps</span>
-                  </div>
-                </label>
+                  <NumberField
+                    label="Checkpoint every"
+                    value={job.training?.checkpoint?.everySteps}
+                    min={1}
+                    width={80}
+                    placeholder="end"
+                    unit="steps"
+                    disabled={readOnly}
+                    testId="checkpoint-steps"
+                    onChange={(everySteps) =>
+                      updateJob((j) => {
+                        const checkpoint = withValue(
+                          j.training?.checkpoint ?? {},
+                          'everySteps',
+                          everySteps,
+                        );
+                        return {
+                          ...j,
+                          training: withValue(
+                            j.training ?? {},
+                            'checkpoint',
+                            Object.keys(checkpoint).length === 0 ? undefined : checkpoint,
+                          ),
+                        };
+                      })
+                    }
+                  />
+                </>
               ) : null}
             </div>
             {transfer.mode === 'batch' && !bounded ? (

@@ -252,7 +252,7 @@ export function CodeCell({ focused, number }: { focused: boolean; number: number
             {problems > 0
               ? `${problems} problem${problems === 1 ? '' : 's'}`
               : typings === undefined
-                ? ''
+                ? 'checking types…'
                 : '✓ no problems'}
           </span>
           <button

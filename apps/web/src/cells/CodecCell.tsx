@@ -7,7 +7,7 @@ import { api, errorText } from '../lib/api';
 import { formatBytes } from '../lib/format';
 import { inlineSchema } from '../lib/job-model';
 import { useCellRunner } from '../state/cell-runners';
-import { updateJob, useJobEditor } from '../state/job-store';
+import { currentSample, sampleRequest, updateJob, useJobEditor } from '../state/job-store';
 import { Icon } from '../components/Icon';
 
 const CODECS: readonly CodecName[] = ['example', 'json', 'csv', 'arrow', 'raw'];
@@ -249,17 +249,13 @@ export function CodecCell({ focused, number }: { focused: boolean; number: numbe
       setError('The codecs need the schema inline: infer it in the cell above first.');
       return;
     }
-    const from = state.sample;
+    const from = currentSample(state.job, state.sample);
     setBusy(true);
     setError(undefined);
     try {
       const result = await api.codecPreview({
         schema: current,
-        ...(from === undefined
-          ? {}
-          : from.kind === 'path'
-            ? { path: from.path }
-            : { text: from.text, format: from.format }),
+        ...(from === undefined ? {} : sampleRequest(from)),
         limit: 5,
       });
       useJobEditor.setState({ codec: result });

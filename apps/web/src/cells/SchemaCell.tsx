@@ -1,4 +1,5 @@
 import { useCallback, useRef, useState } from 'react';
+import type { FieldJson } from '@tfstream/schema';
 import type { UploadResponse } from '@tfstream/studio-api';
 import { Cell } from '../components/Cell';
 import { Segmented, NumberInput } from '../components/Controls';
@@ -7,11 +8,17 @@ import { FieldTable } from '../components/FieldTable';
 import { api, errorText } from '../lib/api';
 import { formatBytes, formatCell } from '../lib/format';
 import type { Job, SourceJson } from '../lib/job-model';
-import { inlineSchema, schemaFields, sourceLabel } from '../lib/job-model';
+import {
+  DEFAULT_MEMORY_TAIL,
+  inlineSchema,
+  schemaFields,
+  shapeText,
+  sourceLabel,
+} from '../lib/job-model';
 import { toast } from '../lib/toast';
 import { useCellRunner } from '../state/cell-runners';
 import type { Sample } from '../state/job-store';
-import { updateJob, useJobEditor } from '../state/job-store';
+import { currentSample, sampleRequest, updateJob, useJobEditor } from '../state/job-store';
 import { Icon } from '../components/Icon';
 
 type Format = UploadResponse['format'];
@@ -28,6 +35,36 @@ function sourceFor(kind: SourceJson['kind'], previous: SourceJson): SourceJson {
     case 'push':
       return { kind: 'push' };
   }
+}
+
+function sampleLabel(sample: Sample | undefined): string {
+  if (sample === undefined) {
+    return '';
+  }
+  switch (sample.kind) {
+    case 'path':
+      return ` · ${sample.path}`;
+    case 'text':
+      return ' · pasted';
+    case 'synthetic':
+      return ` · generator ${sample.generator}, seed ${sample.seed ?? 0}`;
+  }
+}
+
+/** Whether two field lists agree on names, types, shapes and nullability. */
+function sameFields(a: readonly FieldJson[], b: readonly FieldJson[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((f, i) => {
+      const g = b[i]!;
+      return (
+        f.name === g.name &&
+        f.type === g.type &&
+        shapeText(f.shape) === shapeText(g.shape) &&
+        (f.nullable ?? false) === (g.nullable ?? false)
+      );
+    })
+  );
 }
 
 function guessFormat(text: string): Format {
@@ -265,7 +302,7 @@ function SinkEditor({ job, readOnly }: { job: Job; readOnly: boolean }) {
         onChange={(kind) =>
           setSink(
             kind === 'memory'
-              ? { kind, tail: 1000 }
+              ? { kind, tail: DEFAULT_MEMORY_TAIL }
               : kind === 'file'
                 ? { kind, path: 'outputs/predictions.jsonl' }
                 : { kind },
@@ -314,7 +351,7 @@ export function SchemaCell({ focused, number }: { focused: boolean; number: numb
     const current = useJobEditor.getState();
     const use =
       given ??
-      current.sample ??
+      currentSample(current.job, current.sample) ??
       (current.job?.input.source.kind === 'file' && current.job.input.source.path !== ''
         ? ({ kind: 'path', path: current.job.input.source.path } as const)
         : undefined);
@@ -322,12 +359,18 @@ export function SchemaCell({ focused, number }: { focused: boolean; number: numb
       setError('Nothing to infer from: upload a file, give a file path, or paste a few rows.');
       return;
     }
-    setBusy('Inferring the schema…');
+    setBusy(
+      use.kind === 'synthetic'
+        ? `Taking the first records of the ${use.generator} generator…`
+        : 'Inferring the schema…',
+    );
     setError(undefined);
     try {
-      const result = await api.inferSchema(
-        use.kind === 'path' ? { path: use.path } : { text: use.text, format: use.format },
-      );
+      const request = sampleRequest(use);
+      const result =
+        request.synthetic === undefined
+          ? await api.inferSchema(request)
+          : await api.syntheticSample(request.synthetic);
       useJobEditor.setState({ sample: use, inference: result, codec: undefined });
       if (!current.readOnly) {
         updateJob((j) => ({ ...j, input: { ...j.input, schema: result.schema } }));
@@ -406,7 +449,7 @@ export function SchemaCell({ focused, number }: { focused: boolean; number: numb
                   style={{ textTransform: 'none', letterSpacing: 0, fontWeight: 400 }}
                 >
                   {inference.records} records looked at · {inference.format}
-                  {sample?.kind === 'path' ? ` · ${sample.path}` : ' · pasted'}
+                  {sampleLabel(sample)}
                 </span>
               ) : null}
             </div>
@@ -484,12 +527,28 @@ export function SchemaCell({ focused, number }: { focused: boolean; number: numb
               </label>
             ) : null}
           </div>
+          {job.input.source.kind === 'synthetic' &&
+          inline !== undefined &&
+          inference?.format === 'synthetic' &&
+          !sameFields(inline.fields, inference.schema.fields) ? (
+            <div style={{ marginBottom: 8 }} data-testid="synthetic-override-note">
+              <Callout kind="warn" icon={<Icon name="warn" />}>
+                A generator's records keep their types: a run does not convert them, so the job
+                saves only with the generator's schema (or <code>"infer"</code>).
+              </Callout>
+            </div>
+          ) : null}
           {inline === undefined ? (
             <Callout icon={<Icon name="info" />}>
               {typeof schemaRef === 'string' && schemaRef !== 'infer' ? (
                 <>
                   The schema comes from the file <code>{schemaRef}</code>. Infer it from the data to
                   see and override each field here; the job then carries it inline.
+                </>
+              ) : job.input.source.kind === 'synthetic' ? (
+                <>
+                  The run takes the schema of the <code>{job.input.source.generator}</code>{' '}
+                  generator. Infer it now to see each field and the first records.
                 </>
               ) : (
                 <>
@@ -529,7 +588,7 @@ export function SchemaCell({ focused, number }: { focused: boolean; number: numb
                     ...j,
                     output: {
                       schema: { version: 1, fields: [{ name: 'prediction', type: 'float32' }] },
-                      sink: { kind: 'memory', tail: 1000 },
+                      sink: { kind: 'memory', tail: DEFAULT_MEMORY_TAIL },
                     },
                   }))
                 }

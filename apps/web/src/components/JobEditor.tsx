@@ -4,7 +4,7 @@ import { ClusterCell } from '../cells/ClusterCell';
 import { CodeCell } from '../cells/CodeCell';
 import { RunCell } from '../cells/RunCell';
 import { SchemaCell } from '../cells/SchemaCell';
-import { JOB_NAME_PATTERN } from '../lib/job-model';
+import { JOB_NAME_RE } from '../lib/job-model';
 import { linkClick, setQueryParam, useLocation } from '../lib/router';
 import { runCell } from '../state/cell-runners';
 import type { CellId } from '../state/job-store';
@@ -133,7 +133,7 @@ export function JobEditor({
   if (job === undefined) {
     return null;
   }
-  const nameValid = JOB_NAME_PATTERN.test(job.name);
+  const nameValid = JOB_NAME_RE.test(job.name);
 
   return (
     <div
@@ -181,13 +181,7 @@ export function JobEditor({
             readOnly={readOnly}
             placeholder={readOnly ? '' : 'Add a description'}
             aria-label="description"
-            onChange={(e) =>
-              updateJob((j) => {
-                // The job document wants a description that is not empty, or none.
-                const { description: _drop, ...rest } = j;
-                return e.target.value === '' ? rest : { ...rest, description: e.target.value };
-              })
-            }
+            onChange={(e) => updateJob((j) => ({ ...j, description: e.target.value }))}
           />
         </div>
         {toolbar}

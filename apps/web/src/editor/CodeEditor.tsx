@@ -3,7 +3,7 @@
 import Editor from '@monaco-editor/react';
 import { useEffect, useRef, useState } from 'react';
 import type { editor as MonacoEditor } from 'monaco-editor';
-import { MODEL_URI, loadTypings, monaco } from './monaco-setup';
+import { MODEL_URI, checkTypes, loadTypings, monaco } from './monaco-setup';
 
 export interface EditorMarker {
   readonly severity: 'error' | 'warning';
@@ -23,6 +23,7 @@ export interface CodeEditorProps {
   readonly markers: Readonly<Record<string, readonly EditorMarker[]>>;
   readonly onRun: () => void;
   readonly onSave: () => void;
+  /** Once the typings are loaded and the model was type-checked with them (hovers are quick). */
   readonly onTypings?: (state: { files: number; error?: string }) => void;
   readonly onDiagnostics?: (count: number) => void;
   /** Set to move the cursor to a line. */
@@ -38,7 +39,7 @@ export default function CodeEditor(props: CodeEditorProps) {
   });
 
   useEffect(() => {
-    void loadTypings().then((state) => callbacks.current.onTypings?.(state));
+    void loadTypings();
     const listener = monaco.editor.onDidChangeMarkers(() => {
       const model = monaco.editor.getModel(monaco.Uri.parse(MODEL_URI));
       if (model !== null) {
@@ -122,6 +123,13 @@ export default function CodeEditor(props: CodeEditorProps) {
           callbacks.current.onSave(),
         );
         setReady(true);
+        void loadTypings().then(async (state) => {
+          if (state.error === undefined) {
+            // Markers come from Monaco's own checks; this one only tells when it has run.
+            await checkTypes().catch(() => undefined);
+          }
+          callbacks.current.onTypings?.(state);
+        });
       }}
     />
   );

@@ -1,11 +1,13 @@
 // Monaco, bundled (no CDN): the editor and TypeScript workers through Vite `?worker` imports,
-// compiler options under which `import * as tf from '@tensorflow/tfjs'` resolves, and the
-// server's typings for @tfstream/sdk and @tensorflow/tfjs as extra libs. Loaded on demand.
+// compiler options under which `import * as tf from '@tensorflow/tfjs'` resolves, the server's
+// typings for @tfstream/sdk and @tensorflow/tfjs as extra libs, and a hover that shows their TSDoc
+// (examples as code). Loaded on demand.
 import { loader } from '@monaco-editor/react';
 import * as monaco from 'monaco-editor';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import TsWorker from 'monaco-editor/language/typescript/ts.worker?worker';
 import { api, errorText } from '../lib/api';
+import { quickInfoMarkdown, type QuickInfo } from './quick-info';
 
 self.MonacoEnvironment = {
   getWorker(_id: string, label: string) {
@@ -36,8 +38,41 @@ ts.typescriptDefaults.setDiagnosticsOptions({
   noSyntaxValidation: false,
 });
 ts.typescriptDefaults.setEagerModelSync(true);
+// Our hover instead of Monaco's, which runs an `@example` into one line (see quick-info.ts).
+ts.typescriptDefaults.setModeConfiguration({
+  ...ts.typescriptDefaults.modeConfiguration,
+  hovers: false,
+});
 
 export const MODEL_URI = 'file:///model.ts';
+
+async function typeScriptWorker(uri: monaco.Uri) {
+  const getWorker = await ts.getTypeScriptWorker();
+  return getWorker(uri);
+}
+
+monaco.languages.registerHoverProvider('typescript', {
+  async provideHover(model, position) {
+    const worker = await typeScriptWorker(model.uri);
+    if (model.isDisposed()) {
+      return null;
+    }
+    const info = (await worker.getQuickInfoAtPosition(
+      model.uri.toString(),
+      model.getOffsetAt(position),
+    )) as QuickInfo | undefined;
+    if (info === undefined || model.isDisposed()) {
+      return null;
+    }
+    const { signature, documentation } = quickInfoMarkdown(info);
+    const start = model.getPositionAt(info.textSpan.start);
+    const end = model.getPositionAt(info.textSpan.start + info.textSpan.length);
+    return {
+      range: monaco.Range.fromPositions(start, end),
+      contents: [{ value: signature }, ...(documentation === '' ? [] : [{ value: documentation }])],
+    };
+  },
+});
 
 /** Packages whose typings came without a package.json: point `types` at their entry file. */
 function packageJsons(paths: readonly string[]): { path: string; content: string }[] {
@@ -97,11 +132,21 @@ export function loadTypings(): Promise<{ files: number; error?: string }> {
   return typings;
 }
 
+/**
+ * Type-checks the model in the TypeScript worker. The first check builds the worker's program
+ * over the ~1 500 typing files, which takes seconds; until it has, a hover or a completion waits
+ * behind it. The editor calls this once the typings are in, to say when types are checked.
+ */
+export async function checkTypes(): Promise<void> {
+  const uri = monaco.Uri.parse(MODEL_URI);
+  const worker = await typeScriptWorker(uri);
+  await worker.getSemanticDiagnostics(uri.toString());
+}
+
 /** The model source compiled to CommonJS by the editor's TypeScript worker. */
 export async function emitCommonJs(): Promise<string> {
   const uri = monaco.Uri.parse(MODEL_URI);
-  const getWorker = await ts.getTypeScriptWorker();
-  const worker = await getWorker(uri);
+  const worker = await typeScriptWorker(uri);
   const output = await worker.getEmitOutput(uri.toString());
   const js = output.outputFiles.find((f) => f.name.endsWith('.js'));
   if (js === undefined) {

@@ -18,6 +18,7 @@ import type {
   SaveJobRequest,
   ShareSnapshot,
   StartRunRequest,
+  SyntheticSampleRequest,
   Template,
   TemplateSummary,
   TypingsResponse,
@@ -143,6 +144,8 @@ export const api = {
     }),
   inferSchema: (body: InferSchemaRequest) =>
     request<InferSchemaResponse>('POST', '/api/schema/infer', { body }),
+  syntheticSample: (body: SyntheticSampleRequest) =>
+    request<InferSchemaResponse>('POST', '/api/synthetic/sample', { body }),
   codecPreview: (body: CodecPreviewRequest) =>
     request<CodecPreviewResponse>('POST', '/api/codec/preview', { body }),
   compile: (source: string) =>

@@ -2,6 +2,7 @@
 // defaults the runtime fills in, inline schemas, and immutable updates.
 import type { StudioJob } from '@tfstream/studio-api';
 import type { FieldJson, SchemaJson } from '@tfstream/schema';
+import { DEFAULT_BATCH_SIZE, DEFAULT_LINGER_MS, JOB_NAME_PATTERN } from '@tfstream/schema';
 
 export type Job = StudioJob;
 export type JobMode = Job['mode'];
@@ -12,13 +13,16 @@ export type SchemaRef = Job['input']['schema'];
 export type OutputJson = NonNullable<Job['output']>;
 export type HyperparameterValue = string | number | boolean;
 
-export const DEFAULT_BATCH_SIZE = 32;
-export const DEFAULT_LINGER_MS = 100;
+/** The defaults the runtime fills in, and every data type in the order docs/types.md lists them. */
+export {
+  DATA_TYPES,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_LINGER_MS,
+  DEFAULT_MEMORY_TAIL,
+} from '@tfstream/schema';
 
-/** Every data type of the schema type system, in the order docs/types.md lists them. */
-export { DATA_TYPES } from '@tfstream/schema';
-
-export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** The runtime's rule for job names. */
+export const JOB_NAME_RE = new RegExp(JOB_NAME_PATTERN);
 
 export const BLANK_MODEL = `import * as tf from '@tensorflow/tfjs';
 import { defineModel } from '@tfstream/sdk';

@@ -2,11 +2,13 @@
 // 409 conflicts), and what the cells learnt about its data (inference, codec preview).
 import { create } from 'zustand';
 import type {
+  CodecPreviewRequest,
   CodecPreviewResponse,
   InferSchemaResponse,
   JobRecord,
   JobSummary,
   RunSummary,
+  SyntheticSample,
   UploadResponse,
 } from '@tfstream/studio-api';
 import { ApiRequestError, api, errorText } from '../lib/api';
@@ -16,10 +18,14 @@ import { navigate } from '../lib/router';
 export type CellId = 'schema' | 'codec' | 'code' | 'cluster' | 'run';
 export const CELLS: readonly CellId[] = ['schema', 'codec', 'code', 'cluster', 'run'];
 
-/** Sample data the schema and codec cells work on: an uploaded or source file, or pasted text. */
+/**
+ * Sample data the schema and codec cells work on: an uploaded or source file, pasted text, or the
+ * first records of a synthetic source's generator.
+ */
 export type Sample =
   | { readonly kind: 'path'; readonly path: string; readonly bytes?: number }
-  | { readonly kind: 'text'; readonly text: string; readonly format: UploadResponse['format'] };
+  | { readonly kind: 'text'; readonly text: string; readonly format: UploadResponse['format'] }
+  | ({ readonly kind: 'synthetic' } & SyntheticSample);
 
 interface JobEditorState {
   /** Undefined for a job not saved yet (from `/open#job=` or `/new`). */
@@ -69,7 +75,48 @@ export const useJobEditor = create<JobEditorState>(() => ({ ...empty, focusedCel
 function sampleOf(job: Job): Sample | undefined {
   return job.input.source.kind === 'file'
     ? { kind: 'path', path: job.input.source.path }
+    : syntheticSampleOf(job);
+}
+
+/** A synthetic source's generator as sample data, with its seed and count as the job says now. */
+export function syntheticSampleOf(job: Job): Sample | undefined {
+  const source = job.input.source;
+  return source.kind === 'synthetic'
+    ? {
+        kind: 'synthetic',
+        generator: source.generator,
+        ...(source.seed === undefined ? {} : { seed: source.seed }),
+        ...(source.count === undefined ? {} : { count: source.count }),
+      }
     : undefined;
+}
+
+/**
+ * The sample the cells work on now: for a synthetic source, its generator as the job says now
+ * (the seed or count may have changed since), unless rows were pasted; else the sample last used.
+ */
+export function currentSample(
+  job: Job | undefined,
+  sample: Sample | undefined,
+): Sample | undefined {
+  const synthetic = job === undefined ? undefined : syntheticSampleOf(job);
+  return synthetic !== undefined && sample?.kind !== 'text' ? synthetic : sample;
+}
+
+/** A sample as the `path`, `text` + `format`, or `synthetic` of an API request. */
+export function sampleRequest(
+  sample: Sample,
+): Pick<CodecPreviewRequest, 'path' | 'text' | 'format' | 'synthetic'> {
+  switch (sample.kind) {
+    case 'path':
+      return { path: sample.path };
+    case 'text':
+      return { text: sample.text, format: sample.format };
+    case 'synthetic': {
+      const { kind: _kind, ...synthetic } = sample;
+      return { synthetic };
+    }
+  }
 }
 
 export async function loadJob(jobId: string): Promise<void> {

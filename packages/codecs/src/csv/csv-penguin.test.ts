@@ -1,14 +1,15 @@
 // Interop: the Palmer Penguins CSVs of the TFX penguin example, as TensorFlow's tutorials ship them.
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FloatType } from '@tfstream/schema';
 import { defineSchema } from '@tfstream/schema';
 import { assertSameRows } from '../test-support/arbitraries.js';
+import { PENGUIN_DATA } from '../test-support/tensorflow-files.js';
 import { decodeRows, encodeRows, everyN } from '../test-support/chunks.js';
 import { jsonlFormat } from '../json/jsonl-format.js';
 import { csvFormat } from './csv-format.js';
 
-const DIR = '/work/shared/fixtures/penguin';
 const MEASUREMENTS = ['culmen_length_mm', 'culmen_depth_mm', 'flipper_length_mm', 'body_mass_g'];
 
 function penguinSchema(type: FloatType, species: 'int64' | 'int64?' | 'none') {
@@ -41,7 +42,7 @@ function expectedRows(text: string, type: FloatType, species: boolean): Record<s
 
 describe('the penguin CSVs', () => {
   it('decode penguins_processed.csv: 334 rows, species int64, measurements float64 and float32', async () => {
-    const bytes = await readFile(`${DIR}/penguins_processed.csv`);
+    const bytes = await readFile(resolve(PENGUIN_DATA, 'penguins_processed.csv'));
     const text = bytes.toString('utf8');
     for (const type of ['float64', 'float32'] as const) {
       const schema = penguinSchema(type, 'int64');
@@ -72,7 +73,7 @@ describe('the penguin CSVs', () => {
   });
 
   it('decode penguins_unlabelled.csv: species is null when nullable, an error naming it when not', async () => {
-    const bytes = await readFile(`${DIR}/penguins_unlabelled.csv`);
+    const bytes = await readFile(resolve(PENGUIN_DATA, 'penguins_unlabelled.csv'));
     const text = bytes.toString('utf8');
     const rows = await decodeRows(csvFormat, [bytes], {
       schema: penguinSchema('float32', 'int64?'),

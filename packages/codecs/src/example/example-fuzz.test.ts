@@ -7,17 +7,15 @@ import type { Schema } from '@tfstream/schema';
 import { TfstreamError, defineSchema } from '@tfstream/schema';
 import { RecordBatch, RecordBatchBuilder } from '../batch/record-batch.js';
 import { arbSchemaWithRows } from '../test-support/arbitraries.js';
+import { PENGUIN_DATA, TAXI_TFRECORD } from '../test-support/tensorflow-files.js';
 import { TfRecordReader } from '../tfrecord/tfrecord-reader.js';
 import { exampleCodec } from './example-codec.js';
 import { sampleExample } from './example-sample.js';
 import { below, mutate, prng, randomBytes } from './test-support/fuzz.js';
 
-const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
-const FIXTURES = resolve(REPO_ROOT, '../shared/fixtures');
-
-function fixtureRecords(file: string, limit: number): Uint8Array[] {
+function fixtureRecords(path: string, limit: number): Uint8Array[] {
   const reader = new TfRecordReader();
-  reader.push(gunzipSync(readFileSync(resolve(FIXTURES, file))));
+  reader.push(gunzipSync(readFileSync(path)));
   const out: Uint8Array[] = [];
   for (
     let frame = reader.next();
@@ -55,7 +53,7 @@ describe('Example decoder fuzzing', () => {
       { name: 'culmen_length_mm', type: 'float32', shape: [1] },
       { name: 'body_mass_g', type: 'float32', nullable: true },
     ]);
-    for (const record of fixtureRecords('penguin/train.tfrecord.gz', 50)) {
+    for (const record of fixtureRecords(resolve(PENGUIN_DATA, 'train.tfrecord.gz'), 50)) {
       corpus.push({ schema: penguin, record });
     }
     const taxi = defineSchema([
@@ -63,7 +61,7 @@ describe('Example decoder fuzzing', () => {
       { name: 'trip_start_timestamp', type: 'int64', nullable: true },
       { name: 'fare', type: 'float32', shape: 'list', nullable: true },
     ]);
-    for (const record of fixtureRecords('taxi/data_tfrecord-00000-of-00002.gz', 50)) {
+    for (const record of fixtureRecords(TAXI_TFRECORD, 50)) {
       corpus.push({ schema: taxi, record });
     }
 

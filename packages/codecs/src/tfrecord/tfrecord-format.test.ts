@@ -11,16 +11,14 @@ import { exampleCodec } from '../example/example-codec.js';
 import { below, mutate, prng } from '../example/test-support/fuzz.js';
 import type { DeadLetter, DecodeOptions } from '../format.js';
 import { arbSchemaWithRows, assertSameRows } from '../test-support/arbitraries.js';
+import { PENGUIN_DATA, TAXI_TFRECORD } from '../test-support/tensorflow-files.js';
 import { TfRecordReader } from './tfrecord-reader.js';
 import { frameTfRecord } from './tfrecord-writer.js';
 import { tfrecordFormat } from './tfrecord-format.js';
 
-const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
-const FIXTURES = resolve(REPO_ROOT, '../shared/fixtures');
-
-/** A fixture's decompressed bytes, as a plain Uint8Array of its own. */
-function fixture(file: string): Uint8Array {
-  return new Uint8Array(gunzipSync(readFileSync(resolve(FIXTURES, file))));
+/** A gzip file's decompressed bytes, as a plain Uint8Array of its own. */
+function fixture(path: string): Uint8Array {
+  return new Uint8Array(gunzipSync(readFileSync(path)));
 }
 
 /** The bytes as a stream of chunks of the given sizes (cycled), or one chunk. */
@@ -103,16 +101,18 @@ describe('tfrecordFormat', () => {
 
   it("reads TensorFlow's penguin splits: 334 records equal to the CSV they were made from", async () => {
     const rows = [
-      ...(await decodeRows(fixture('penguin/train.tfrecord.gz'), { schema: penguinSchema })),
+      ...(await decodeRows(fixture(resolve(PENGUIN_DATA, 'train.tfrecord.gz')), {
+        schema: penguinSchema,
+      })),
       ...(await decodeRows(
         // As a Node.js Buffer, which is what file streams yield.
-        gunzipSync(readFileSync(resolve(FIXTURES, 'penguin/eval.tfrecord.gz'))),
+        gunzipSync(readFileSync(resolve(PENGUIN_DATA, 'eval.tfrecord.gz'))),
         { schema: penguinSchema },
         [100, 4096, 1],
       )),
     ];
     expect(rows).toHaveLength(334);
-    const csv = readFileSync(resolve(FIXTURES, 'penguin/penguins_processed.csv'), 'utf8')
+    const csv = readFileSync(resolve(PENGUIN_DATA, 'penguins_processed.csv'), 'utf8')
       .trim()
       .split('\n');
     expect(csv[0]).toBe('species,culmen_length_mm,culmen_depth_mm,flipper_length_mm,body_mass_g');
@@ -130,7 +130,7 @@ describe('tfrecordFormat', () => {
   });
 
   it("reads TensorFlow's taxi file: 9,988 records, empty features as nulls, strings as UTF-8 text", async () => {
-    const bytes = fixture('taxi/data_tfrecord-00000-of-00002.gz');
+    const bytes = fixture(TAXI_TFRECORD);
     // Discover the features and their kinds from the records themselves.
     const kinds = new Map<string, DataType | undefined>();
     const multi = new Set<string>();
@@ -217,7 +217,7 @@ describe('tfrecordFormat', () => {
   });
 
   it('samples typed cells: int64_list as int64, float_list as float32, bytes_list as bytes', async () => {
-    const records = await sampleAll(fixture('taxi/data_tfrecord-00000-of-00002.gz'), 3);
+    const records = await sampleAll(fixture(TAXI_TFRECORD), 3);
     expect(records).toHaveLength(3);
     const first = records[0]!;
     expect(first.get('trip_start_timestamp')).toEqual({
@@ -240,7 +240,7 @@ describe('tfrecordFormat', () => {
 });
 
 describe('tfrecordFormat errors', () => {
-  const train = fixture('penguin/train.tfrecord.gz');
+  const train = fixture(resolve(PENGUIN_DATA, 'train.tfrecord.gz'));
   const offsets = recordOffsets(train);
 
   it('reports a damaged record as TFRECORD_CORRUPT with file, record and byte offset, after the good ones', async () => {

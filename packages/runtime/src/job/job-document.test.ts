@@ -212,6 +212,12 @@ describe('parseJob', () => {
     });
   });
 
+  it('keeps an empty description as written', () => {
+    const job = parseJob(change(minimalJob(), 'description', ''), 'job.json');
+    expect(job.description).toBe('');
+    expect(jobToJson(job).description).toBe('');
+  });
+
   it.each(VALID_JOBS)('accepts $title', ({ doc }) => {
     expect(parseJob(doc, 'job.json', { dir: FIXTURES_DIR }).version).toBe(1);
   });

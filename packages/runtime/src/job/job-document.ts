@@ -4,6 +4,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { FieldJson, Schema, SchemaJson } from '@tfstream/schema';
 import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_LINGER_MS,
+  DEFAULT_MEMORY_TAIL,
+  JOB_NAME_PATTERN,
   TfstreamError,
   isTfstreamError,
   parseSchema,
@@ -364,13 +368,6 @@ export interface ParseJobOptions {
   readonly dir?: string;
 }
 
-/** Default records per batch for `micro-batch` and `batch` transfers. */
-export const DEFAULT_BATCH_SIZE = 32;
-/** Default linger of `micro-batch` transfers, in ms. */
-export const DEFAULT_LINGER_MS = 100;
-/** Default number of records a memory sink keeps. */
-export const DEFAULT_MEMORY_TAIL = 1000;
-
 /** Limits shared with the JSON Schema, so the two validators agree. */
 export const JOB_LIMITS = {
   nameMaxLength: 64,
@@ -388,8 +385,6 @@ export const JOB_LIMITS = {
   seed: [0, 4_294_967_295],
 } as const;
 
-/** The pattern a job name follows. */
-export const JOB_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 /** The pattern a synthetic generator name follows. */
 export const GENERATOR_NAME_PATTERN = '^[a-z][a-z0-9-]*$';
 
@@ -672,7 +667,11 @@ class JobParser {
         `must be 1 to ${JOB_LIMITS.nameMaxLength} letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. "penguin-train"), got ${describe(name)}`,
       );
     }
-    const description = this.optionalString(json, 'description', '');
+    // Free text: empty is as good as absent, and kept as written.
+    const description = json.description;
+    if (description !== undefined && typeof description !== 'string') {
+      this.fail('description', `must be a string, got ${describe(description)}`);
+    }
     const mode = json.mode;
     if (mode !== 'train' && mode !== 'inference' && mode !== 'online') {
       this.fail('mode', `must be ${MODES_TEXT}, got ${describe(mode)}`);

@@ -3,15 +3,19 @@
 // file system (schema and model files), a field name in a schema, or unique field names are
 // parseJob's alone.
 import type { FormatName, RecordCodecName } from '@tfstream/codecs';
-import { DATA_TYPES, MAX_TENSOR_ELEMENTS, TIME_UNITS } from '@tfstream/schema';
 import {
+  DATA_TYPES,
   DEFAULT_BATCH_SIZE,
   DEFAULT_LINGER_MS,
   DEFAULT_MEMORY_TAIL,
+  JOB_NAME_PATTERN,
+  MAX_TENSOR_ELEMENTS,
+  TIME_UNITS,
+} from '@tfstream/schema';
+import {
   GENERATOR_NAME_PATTERN,
   JOB_LIMITS,
   JOB_MODES,
-  JOB_NAME_PATTERN,
   JOB_VERSION,
   TRANSFER_MODES,
 } from './job-document.js';

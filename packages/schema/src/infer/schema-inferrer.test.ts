@@ -11,9 +11,10 @@ import type { SampleCell, SampleRecord } from './sample.js';
 import type { InferredSchema } from './schema-inferrer.js';
 import { SchemaInferrer, inferSchema } from './schema-inferrer.js';
 
-const fixtures = resolve(
+/** The penguin data as TFX ships it. */
+const penguinData = resolve(
   fileURLToPath(new URL('../../../../', import.meta.url)),
-  '../shared/fixtures',
+  'examples/penguin-data',
 );
 
 /** Sample records of CSV cells: `null` is an empty unquoted cell, `undefined` leaves the field out. */
@@ -405,7 +406,7 @@ describe('SchemaInferrer results', () => {
   });
 
   it('infers the penguin CSV written for TFX: species int32, the measurements float64', () => {
-    const text = readFileSync(resolve(fixtures, 'penguin/penguins_processed.csv'), 'utf8');
+    const text = readFileSync(resolve(penguinData, 'penguins_processed.csv'), 'utf8');
     const [header, ...rows] = text.trim().split('\n');
     const result = infer(
       textRecords(

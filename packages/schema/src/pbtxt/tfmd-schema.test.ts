@@ -7,7 +7,8 @@ import { fieldLabel } from '../types.js';
 import { schemaFromPbtxt } from './tfmd-schema.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const penguinSchema = resolve(root, '../shared/fixtures/penguin/schema.pbtxt');
+// TensorFlow Metadata's schema of the penguin splits, as TFX wrote it (examples/penguin-data).
+const penguinSchema = resolve(root, 'examples/penguin-data/schema.pbtxt');
 
 function labels(text: string): string[] {
   return schemaFromPbtxt(text).fields.map((field) => `${field.name}:${fieldLabel(field)}`);

@@ -65,6 +65,7 @@ export function change(doc: Record<string, unknown>, path: string, value: unknow
 export const VALID_JOBS: ReadonlyArray<{ readonly title: string; readonly doc: unknown }> = [
   { title: 'the minimal train job', doc: minimalJob() },
   { title: 'the minimal inference job', doc: inferenceJob() },
+  { title: 'a job with an empty description', doc: change(minimalJob(), 'description', '') },
   {
     title: 'a cluster with its own restart budget and progress timeout',
     doc: change(minimalJob(), 'cluster', { workers: 2, maxRestarts: 0, progressTimeoutMs: 30_000 }),
@@ -155,6 +156,11 @@ export const INVALID_JOBS: ReadonlyArray<{
   {
     doc: change(minimalJob(), 'version', 2),
     message: 'version: this tfstream reads job documents of version 1, got 2',
+    jsonSchemaRejects: true,
+  },
+  {
+    doc: change(minimalJob(), 'description', 42),
+    message: 'JOB_INVALID: job.json: description: must be a string, got 42',
     jsonSchemaRejects: true,
   },
   {
