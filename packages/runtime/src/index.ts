@@ -221,6 +221,7 @@ export {
   SYNTHETIC_GENERATORS,
   syntheticRecords,
   syntheticSchema,
+  syntheticSchemaProblem,
 } from './coordinator/feed/synthetic-source.js';
 export type {
   DedupeSinkOptions,

@@ -5,9 +5,12 @@
 import type { RecordBatch } from '@tfstream/codecs';
 import { loadFormat } from '@tfstream/codecs/node';
 import type { Job } from '@tfstream/runtime';
-import { SYNTHETIC_GENERATORS, syntheticRecords, syntheticSchema } from '@tfstream/runtime';
-import type { FieldJson } from '@tfstream/schema';
-import { schemaToJson } from '@tfstream/schema';
+import {
+  SYNTHETIC_GENERATORS,
+  syntheticRecords,
+  syntheticSchema,
+  syntheticSchemaProblem as generatorSchemaProblem,
+} from '@tfstream/runtime';
 import type { SyntheticSample } from '@tfstream/studio-api';
 import { badRequest } from '../http/errors.js';
 import type { SampleData } from './sample-data.js';
@@ -101,17 +104,5 @@ export function syntheticSchemaProblem(job: Job): { path: string; message: strin
   ) {
     return undefined;
   }
-  const wanted = schemaToJson(syntheticSchema(source.generator)).fields;
-  const given = schemaToJson(schema.schema).fields;
-  const text = (field: FieldJson | undefined) =>
-    field === undefined ? 'no field' : JSON.stringify(field);
-  for (let i = 0; i < Math.max(wanted.length, given.length); i++) {
-    if (text(wanted[i]) !== text(given[i])) {
-      return {
-        path: i < given.length ? `input.schema.fields[${i}]` : 'input.schema.fields',
-        message: `the "${source.generator}" generator makes ${text(wanted[i])} here, not ${text(given[i])}, and a run does not convert its records: give the generator's schema (fields ${wanted.map((f) => `${f.name} ${f.type}`).join(', ')}) or "infer"`,
-      };
-    }
-  }
-  return undefined;
+  return generatorSchemaProblem(source.generator, schema.schema);
 }

@@ -6,7 +6,7 @@ import type { Schema } from '@tfstream/schema';
 import { TfstreamError } from '@tfstream/schema';
 import type { Job } from '../../job/index.js';
 import { concatBatches, sliceBatch } from '../../protocol/batch-slices.js';
-import { syntheticRecords, syntheticSchema } from './synthetic-source.js';
+import { syntheticRecords, syntheticSchema, syntheticSchemaProblem } from './synthetic-source.js';
 
 /** An opened input: its schema, and its records pass by pass. */
 export interface RecordSource {
@@ -28,8 +28,8 @@ export interface RecordSource {
  * Opens the job's input (the schema of a file is inferred when the job says `"infer"`).
  *
  * @throws `JOB_INVALID` for a `push` source (those records come through a `PushSource`, which
- *   `startRun` takes as its `push` option) or an unknown generator; codec and I/O errors naming
- *   the file.
+ *   `startRun` takes as its `push` option), an unknown generator or a schema other than the
+ *   generator's (`syntheticSchemaProblem`); codec and I/O errors naming the file.
  */
 export async function openRecordSource(job: Job): Promise<RecordSource> {
   const source = job.input.source;
@@ -66,6 +66,11 @@ export async function openRecordSource(job: Job): Promise<RecordSource> {
       };
     }
     case 'synthetic': {
+      const problem =
+        given === undefined ? undefined : syntheticSchemaProblem(source.generator, given);
+      if (problem !== undefined) {
+        throw new TfstreamError('JOB_INVALID', `${problem.path}: ${problem.message}`);
+      }
       const schema = given ?? syntheticSchema(source.generator);
       return {
         schema,

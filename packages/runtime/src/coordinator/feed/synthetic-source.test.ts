@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { RecordBatch } from '@tfstream/codecs';
-import { SENSORS_SCHEMA, positions, syntheticRecords } from './synthetic-source.js';
+import { parseSchema, schemaToJson } from '@tfstream/schema';
+import { parseJob } from '../../job/index.js';
+import { openRecordSource } from './record-source.js';
+import {
+  SENSORS_SCHEMA,
+  positions,
+  syntheticRecords,
+  syntheticSchemaProblem,
+} from './synthetic-source.js';
 
 /** The generator as first written, row by row: the columnar one must make the same records. */
 function referenceRows(seed: number, count: number): Record<string, unknown>[] {
@@ -46,5 +54,35 @@ describe('syntheticRecords', () => {
     const first = 2 ** 40 - 1;
     expect([...positions(first, 3)]).toEqual([2n ** 40n - 1n, 2n ** 40n, 2n ** 40n + 1n]);
     expect([...positions(2 ** 53 - 2, 2)]).toEqual([2n ** 53n - 2n, 2n ** 53n - 1n]);
+  });
+});
+
+describe('a synthetic source with a schema of its own', () => {
+  it('is refused before the run starts, naming the first field that differs', async () => {
+    expect(syntheticSchemaProblem('sensors', SENSORS_SCHEMA)).toBeUndefined();
+    const json = schemaToJson(SENSORS_SCHEMA);
+    const humidity64 = parseSchema(
+      {
+        ...json,
+        fields: json.fields.map((f) => (f.name === 'humidity' ? { ...f, type: 'float64' } : f)),
+      },
+      'test',
+    );
+    const job = parseJob(
+      {
+        version: 1,
+        name: 'override',
+        mode: 'train',
+        input: {
+          source: { kind: 'synthetic', generator: 'sensors', count: 10 },
+          schema: schemaToJson(humidity64),
+        },
+        model: { source: 'export default {};\n' },
+      },
+      'job.json',
+    );
+    await expect(openRecordSource(job)).rejects.toThrow(
+      /^JOB_INVALID: input\.schema\.fields\[2\]: the "sensors" generator makes \{"name":"humidity","type":"float32"\} here, not \{"name":"humidity","type":"float64"\}/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 // Seeded, rate-controlled generators of records, for demos, benchmarks and tests.
 import { RecordBatch } from '@tfstream/codecs';
-import type { Schema } from '@tfstream/schema';
-import { TfstreamError, parseSchema } from '@tfstream/schema';
+import type { FieldJson, Schema } from '@tfstream/schema';
+import { TfstreamError, parseSchema, schemaToJson } from '@tfstream/schema';
 
 /** Options of {@link syntheticRecords}. */
 export interface SyntheticOptions {
@@ -47,6 +47,35 @@ export function syntheticSchema(generator: string): Schema {
     'JOB_INVALID',
     `input.source.generator: unknown generator ${JSON.stringify(generator)}; use one of ${SYNTHETIC_GENERATORS.join(', ')}`,
   );
+}
+
+/**
+ * Why `given` cannot be the schema of `generator`'s records, or `undefined` when it is exactly the
+ * generator's schema. A run does not convert a generator's records, so any other schema would
+ * make every batch unreadable to the workers. `path` is within the job document.
+ *
+ * @example
+ * ```ts
+ * syntheticSchemaProblem('sensors', SENSORS_SCHEMA); // undefined
+ * ```
+ */
+export function syntheticSchemaProblem(
+  generator: string,
+  given: Schema,
+): { readonly path: string; readonly message: string } | undefined {
+  const wanted = schemaToJson(syntheticSchema(generator)).fields;
+  const fields = schemaToJson(given).fields;
+  const text = (field: FieldJson | undefined): string =>
+    field === undefined ? 'no field' : JSON.stringify(field);
+  for (let i = 0; i < Math.max(wanted.length, fields.length); i++) {
+    if (text(wanted[i]) !== text(fields[i])) {
+      return {
+        path: i < fields.length ? `input.schema.fields[${i}]` : 'input.schema.fields',
+        message: `the "${generator}" generator makes ${text(wanted[i])} here, not ${text(fields[i])}, and a run does not convert its records: give the generator's schema (fields ${wanted.map((f) => `${f.name} ${f.type}`).join(', ')}) or "infer"`,
+      };
+    }
+  }
+  return undefined;
 }
 
 /** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
