@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { WarmAssignment } from '../role/warm-role.js';
+import type { WarmAssignment } from '../protocol/warm-assignment.js';
 import { INHERITED_ENV, trackGroup, untrackGroup } from './role-process.js';
 
 /** The warm role entry next to this module (`.ts` from source, `.js` when built). */

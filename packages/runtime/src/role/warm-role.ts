@@ -6,15 +6,7 @@
 // owner died) it exits. It never runs more than one role.
 import { pathToFileURL } from 'node:url';
 import { initEngine } from '@tfstream/sdk';
-
-/** What the pool's owner writes to a warm process's stdin, as one JSON line. */
-export interface WarmAssignment {
-  readonly entry: string;
-  readonly args: readonly string[];
-  readonly cwd: string;
-  /** The whole environment of the role: every variable not named here is removed. */
-  readonly env: Readonly<Record<string, string>>;
-}
+import type { WarmAssignment } from '../protocol/warm-assignment.js';
 
 /** Reads stdin to its end (the owner writes one line and closes it). */
 function readAssignment(): Promise<string> {
