@@ -37,7 +37,7 @@ beforeAll(async () => {
   store.appendEvents(runId, events);
   manager = new RunManager({
     store,
-    config: resolveConfig({ home, logger: memoryLogger() }),
+    config: resolveConfig({ home, logger: memoryLogger(), warmRoles: 0 }),
     onEvents: () => {},
   });
   streams = new RunStreams({
