@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { SummaryStudioEvent } from '@tfstream/studio-api';
 import { cssVar, prepareCanvas } from '../lib/css-var';
 import { formatNumber } from '../lib/format';
@@ -11,7 +11,7 @@ const HEIGHT = 170;
  * TensorBoard's offset view: one ridge per reported step, oldest at the back. The slider picks
  * a step, drawn in the accent colour with its numbers.
  */
-export function HistogramChart({
+export const HistogramChart = memo(function HistogramChart({
   name,
   steps,
   version,
@@ -116,4 +116,4 @@ export function HistogramChart({
       ) : null}
     </div>
   );
-}
+});

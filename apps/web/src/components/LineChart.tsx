@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { SERIES_COLORS, cssVar, prepareCanvas } from '../lib/css-var';
 import { formatNumber, formatTime } from '../lib/format';
 import { smooth } from '../lib/smooth';
@@ -34,7 +34,7 @@ function seriesLabel(s: MetricSeries): string {
  * One metric as lines (one per role that reports it), drawn on a canvas whenever the run store
  * changes, which the session batches to at most one redraw per animation frame.
  */
-export function LineChart({
+export const LineChart = memo(function LineChart({
   title,
   unit,
   series,
@@ -226,4 +226,4 @@ export function LineChart({
       ) : null}
     </div>
   );
-}
+});
