@@ -64,6 +64,7 @@ test('streams 10k records/s without long tasks and survives a dropped socket', a
   await studio.open();
   await page.goto(`/jobs/${encodeURIComponent(jobId)}?cell=run`);
   await expect(studio.runButton).toBeEnabled();
+  await studio.editorReady();
   // Only what happens while the run streams counts, not the page's own start-up.
   await page.evaluate(() => {
     (window as unknown as { __longTasks: number[] }).__longTasks.length = 0;

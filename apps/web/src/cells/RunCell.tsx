@@ -100,6 +100,34 @@ const Timeline = memo(function Timeline({ store }: { store: RunStore; version: n
   );
 });
 
+/** The charts' smoothing; a control of its own, so that the run's updates leave it alone. */
+const SmoothingControl = memo(function SmoothingControl({
+  value,
+  onChange,
+}: {
+  value: number;
+  onChange: (value: number) => void;
+}) {
+  return (
+    <label className="row tight muted small-text" style={{ fontWeight: 400 }}>
+      smoothing
+      <input
+        type="range"
+        min={0}
+        max={0.99}
+        step={0.01}
+        value={value}
+        style={{ width: 110, accentColor: 'var(--accent)' }}
+        onChange={(e) => onChange(Number(e.target.value))}
+        data-testid="smoothing"
+      />
+      <span className="mono" style={{ width: 30 }}>
+        {value.toFixed(2)}
+      </span>
+    </label>
+  );
+});
+
 function Stats({ store, now }: { store: RunStore; now: number }) {
   const p = store.progress;
   const o = store.outcome;
@@ -452,22 +480,7 @@ export function RunCell({
               <div className="section-title">
                 Metrics
                 <span className="spacer" />
-                <label className="row tight muted small-text" style={{ fontWeight: 400 }}>
-                  smoothing
-                  <input
-                    type="range"
-                    min={0}
-                    max={0.99}
-                    step={0.01}
-                    value={smoothing}
-                    style={{ width: 110, accentColor: 'var(--accent)' }}
-                    onChange={(e) => setSmoothing(Number(e.target.value))}
-                    data-testid="smoothing"
-                  />
-                  <span className="mono" style={{ width: 30 }}>
-                    {smoothing.toFixed(2)}
-                  </span>
-                </label>
+                <SmoothingControl value={smoothing} onChange={setSmoothing} />
               </div>
               {metrics.length === 0 ? (
                 <div className="muted small-text">

@@ -1,6 +1,7 @@
 import { memo, useEffect, useState } from 'react';
 import type { SummaryStudioEvent } from '@tfstream/studio-api';
 import { cssVar, prepareCanvas } from '../lib/css-var';
+import { queueDraw } from '../lib/draw-queue';
 import { formatNumber } from '../lib/format';
 import { useTheme } from '../lib/theme';
 import { useCanvasWidth } from './use-canvas-width';
@@ -83,7 +84,7 @@ export const HistogramChart = memo(function HistogramChart({
       ctx.textAlign = 'right';
       ctx.fillText(formatNumber(max), right, height - 4);
     };
-    draw();
+    return queueDraw(element, draw);
   }, [canvas, cssWidth, resized, steps, version, theme, selected]);
 
   const current = steps[selected];

@@ -1,5 +1,6 @@
 import { memo, useEffect, useState } from 'react';
 import { SERIES_COLORS, cssVar, prepareCanvas } from '../lib/css-var';
+import { queueDraw } from '../lib/draw-queue';
 import { formatNumber, formatTime } from '../lib/format';
 import { smooth } from '../lib/smooth';
 import { useTheme } from '../lib/theme';
@@ -173,7 +174,7 @@ export const LineChart = memo(function LineChart({
         ctx.stroke();
       }
     };
-    draw();
+    return queueDraw(element, draw);
   }, [canvas, cssWidth, resized, series, version, theme, hover, xAxis, smoothing]);
 
   const latest = series[0] === undefined ? undefined : series[0].ys.at(-1);

@@ -69,7 +69,7 @@ export const OutputTable = memo(function OutputTable({
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the store mutates; `version` says when
   const rows = useMemo(() => store.outputRows(mode), [store, mode, version]);
   const count = rows.length;
-  const { start, end, slots, total, setElement, onScroll } = useVirtual({
+  const { start, end, total, setElement, onScroll } = useVirtual({
     count,
     rowHeight: ROW,
     offset: HEAD,
@@ -124,9 +124,11 @@ export const OutputTable = memo(function OutputTable({
             ))}
             {mode === 'update' ? <div title="times the key was written">writes</div> : null}
           </div>
+          {/* Keyed by position modulo the window's size: a row keeps its element while it stays
+              in view, and a row that comes into view takes the element of one that left. */}
           {rows.slice(start, end).map((r, i) => (
             <OutputRowView
-              key={(start + i) % slots}
+              key={(start + i) % (end - start)}
               row={r}
               top={HEAD + (start + i) * ROW}
               cols={cols}

@@ -20,11 +20,6 @@ export interface VirtualOptions {
 export interface VirtualWindow {
   readonly start: number;
   readonly end: number;
-  /**
-   * Rows a window can hold at most: `key={index % slots}` keeps a row's element while the row
-   * stays in view and gives a row that enters the element of one that left.
-   */
-  readonly slots: number;
   /** Height of the whole list, in px. */
   readonly total: number;
   /** Callback ref for the scrolling element. */
@@ -109,7 +104,6 @@ export function useVirtual({
 
   return {
     ...windowAt(top, height, count, rowHeight, offset, margin),
-    slots: Math.ceil(height / rowHeight) + 2 * overscan + 2,
     total,
     setElement,
     onScroll,

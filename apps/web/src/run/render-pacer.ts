@@ -28,7 +28,7 @@ export class RenderPacer {
     private readonly commit: () => void,
     options: RenderPacerOptions = {},
   ) {
-    this.intervalMs = options.intervalMs ?? 100;
+    this.intervalMs = options.intervalMs ?? 200;
     this.now = options.now ?? (() => performance.now());
     this.setTimer = options.setTimer ?? ((run, ms) => setTimeout(run, ms));
     this.clearTimer =
