@@ -1,9 +1,10 @@
 // Paces the run view's re-renders: however often the store changes, React renders it at most once
-// per interval (10 per second by default), in an animation frame. A stream of 10k rows/s then
-// costs ten renders a second, not sixty, and the time in between is free for the socket, the
-// store and input.
+// per interval (5 times a second by default), in an animation frame. A stream of 10k rows/s then
+// costs five renders a second, not sixty: each render costs the same (the table shows a window of
+// rows), so the main thread, the compositor and the rasterizers have four fifths less to do and
+// the time in between is free for the socket, the store and input.
 export interface RenderPacerOptions {
-  /** Least time between two commits, in ms; default 100. */
+  /** Least time between two commits, in ms; default 200. */
   readonly intervalMs?: number;
   readonly now?: () => number;
   readonly setTimer?: (run: () => void, ms: number) => unknown;

@@ -12,7 +12,7 @@ import { RunSocket } from './run-socket';
 interface RunSessionState {
   runId: string | undefined;
   store: RunStore | undefined;
-  /** Bumped (at most every 100 ms, in an animation frame) when the store changed. */
+  /** Bumped (at most every 200 ms, in an animation frame) when the store changed. */
   version: number;
   socketStatus: SocketStatus | 'none';
 }
