@@ -143,7 +143,8 @@ export function CodeCell({ focused, number }: { focused: boolean; number: number
   const [busy, setBusy] = useState<'compile' | 'dry' | undefined>();
   const [backend, setBackend] = useState<DryRunBackend>('cpu');
   const [typings, setTypings] = useState<{ files: number; error?: string } | undefined>();
-  const [problems, setProblems] = useState(0);
+  /** Errors in the code; undefined until the TypeScript worker checked it once. */
+  const [problems, setProblems] = useState<number | undefined>();
   const [reveal, setReveal] = useState<{ line: number; column: number; at: number } | undefined>();
 
   const checkOnServer = useCallback(async () => {
@@ -246,13 +247,15 @@ export function CodeCell({ focused, number }: { focused: boolean; number: number
         <>
           <span
             className="small-text"
-            style={{ color: problems > 0 ? 'var(--error)' : 'var(--muted)' }}
+            style={{ color: (problems ?? 0) > 0 ? 'var(--error)' : 'var(--muted)' }}
             data-testid="ts-problems"
           >
-            {problems > 0
-              ? `${problems} problem${problems === 1 ? '' : 's'}`
-              : typings === undefined
+            {problems === undefined
+              ? typings === undefined
                 ? ''
+                : 'checking types…'
+              : problems > 0
+                ? `${problems} problem${problems === 1 ? '' : 's'}`
                 : '✓ no problems'}
           </span>
           <button

@@ -313,7 +313,7 @@ export function RunCell({
     if (!active) {
       return;
     }
-    const timer = setInterval(() => setNow(Date.now()), 500);
+    const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [active]);
 

@@ -3,7 +3,7 @@
 import Editor from '@monaco-editor/react';
 import { useEffect, useRef, useState } from 'react';
 import type { editor as MonacoEditor } from 'monaco-editor';
-import { MODEL_URI, loadTypings, monaco } from './monaco-setup';
+import { MODEL_URI, checkModel, loadTypings, monaco } from './monaco-setup';
 
 export interface EditorMarker {
   readonly severity: 'error' | 'warning';
@@ -24,6 +24,7 @@ export interface CodeEditorProps {
   readonly onRun: () => void;
   readonly onSave: () => void;
   readonly onTypings?: (state: { files: number; error?: string }) => void;
+  /** Errors in the code: after the first full check, then whenever the markers change. */
   readonly onDiagnostics?: (count: number) => void;
   /** Set to move the cursor to a line. */
   readonly reveal?: { line: number; column: number; at: number };
@@ -38,17 +39,38 @@ export default function CodeEditor(props: CodeEditorProps) {
   });
 
   useEffect(() => {
-    void loadTypings().then((state) => callbacks.current.onTypings?.(state));
-    const listener = monaco.editor.onDidChangeMarkers(() => {
+    let disposed = false;
+    /** Error markers on the model; `typescript` ones replaced by `tsErrors` when given. */
+    const errors = (tsErrors?: number): number | undefined => {
       const model = monaco.editor.getModel(monaco.Uri.parse(MODEL_URI));
-      if (model !== null) {
-        const count = monaco.editor
-          .getModelMarkers({ resource: model.uri })
-          .filter((m) => m.severity === monaco.MarkerSeverity.Error).length;
+      if (model === null) {
+        return undefined;
+      }
+      const markers = monaco.editor
+        .getModelMarkers({ resource: model.uri })
+        .filter((m) => m.severity === monaco.MarkerSeverity.Error);
+      return tsErrors === undefined
+        ? markers.length
+        : tsErrors + markers.filter((m) => m.owner !== 'typescript').length;
+    };
+    void loadTypings().then(async (state) => {
+      callbacks.current.onTypings?.(state);
+      const tsErrors = await checkModel(state.error === undefined).catch(() => undefined);
+      const count = tsErrors === undefined || disposed ? undefined : errors(tsErrors);
+      if (count !== undefined) {
         callbacks.current.onDiagnostics?.(count);
       }
     });
-    return () => listener.dispose();
+    const listener = monaco.editor.onDidChangeMarkers(() => {
+      const count = errors();
+      if (count !== undefined) {
+        callbacks.current.onDiagnostics?.(count);
+      }
+    });
+    return () => {
+      disposed = true;
+      listener.dispose();
+    };
   }, []);
 
   useEffect(() => {

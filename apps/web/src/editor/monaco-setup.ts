@@ -97,6 +97,22 @@ export function loadTypings(): Promise<{ files: number; error?: string }> {
   return typings;
 }
 
+/**
+ * Errors in the model code, once the TypeScript worker has checked it (semantically too, when the
+ * typings loaded). The worker answers in order, so this settles after the check it started when
+ * the typings came: the editor's start-up is then over.
+ */
+export async function checkModel(semantic: boolean): Promise<number> {
+  const uri = monaco.Uri.parse(MODEL_URI);
+  const getWorker = await ts.getTypeScriptWorker();
+  const worker = await getWorker(uri);
+  const diagnostics = [
+    ...(await worker.getSyntacticDiagnostics(uri.toString())),
+    ...(semantic ? await worker.getSemanticDiagnostics(uri.toString()) : []),
+  ];
+  return diagnostics.filter((d) => d.category === 1).length;
+}
+
 /** The model source compiled to CommonJS by the editor's TypeScript worker. */
 export async function emitCommonJs(): Promise<string> {
   const uri = monaco.Uri.parse(MODEL_URI);
