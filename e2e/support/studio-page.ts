@@ -48,6 +48,16 @@ export class StudioPage {
     return this.page.getByTestId(`cell-${id}`);
   }
 
+  /**
+   * Waits until the code cell's editor has loaded and checked the model code with its typings:
+   * Monaco's start-up (long tasks of its own, a busy TypeScript worker) is then over.
+   */
+  async editorReady(): Promise<void> {
+    const code = this.cell('code');
+    await expect(code.locator('.monaco-editor').first()).toBeAttached({ timeout: 60_000 });
+    await expect(code.getByTestId('ts-problems')).toHaveText(/problem/, { timeout: 60_000 });
+  }
+
   get runButton(): Locator {
     return this.page.getByTestId('run-button');
   }

@@ -331,10 +331,11 @@ export type UnnumberedStudioEvent = StudioEvent extends infer E
 
 // ---------------------------------------------------------------------------------------------
 // WebSocket `/api/runs/:runId/stream?after=<seq>`: server → client frames. The server first sends
-// every stored event after `after` (0: all), then live ones, batched (at most every ~50 ms).
+// every stored event after `after` (0: all), then live ones, batched (at most every ~50 ms), in
+// `events` frames of at most 64 KiB (an event larger than that comes alone).
 // Sequence numbers never repeat or skip; a client that reconnects with `after` = the last seq it
 // applied misses nothing and sees nothing twice. (The server keeps a bounded tail per run: past
-// 10 000 output rows or 20 000 log lines the oldest are dropped, and long metric and progress
+// 100 000 output rows or 20 000 log lines the oldest are dropped, and long metric and progress
 // series are thinned; a replay from an old seq skips what was dropped.) A client too slow to take
 // the frames is closed with code 1013; it reconnects with `after` and resumes.
 

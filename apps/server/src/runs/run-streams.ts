@@ -2,6 +2,8 @@
 // run's stored events after the last seq it sent, in pages, each ~50 ms tick: a client that
 // reconnects with `after` misses nothing and sees nothing twice, and a slow client never makes
 // the server buffer more than a page or two (it is closed, and resumes, when it falls too far).
+// A page is one frame, and small (64 KiB): a browser parses and applies each frame as one task,
+// so a replay of thousands of rows arrives as many short tasks instead of one long one.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
@@ -24,6 +26,13 @@ export interface RunStreamsOptions {
   readonly stallMs?: number;
   /** Ping interval; a socket that did not answer the previous ping is dropped; default 30 s. */
   readonly heartbeatMs?: number;
+  /**
+   * Events of one `events` frame stop once they reach this many bytes of JSON; default 64 KiB.
+   * An event larger than that goes alone.
+   */
+  readonly maxFrameBytes?: number;
+  /** At most this many events per frame; default 500. */
+  readonly maxFrameEvents?: number;
 }
 
 interface Client {
@@ -38,8 +47,6 @@ interface Client {
   ended: boolean;
 }
 
-const PAGE_EVENTS = 1000;
-const PAGE_BYTES = 256 * 1024;
 /** Close code for a client too slow to take its frames (RFC 6455 "Try Again Later"). */
 const TOO_SLOW = 1013;
 
@@ -54,6 +61,8 @@ export class RunStreams {
   readonly #lowWater: number;
   readonly #maxBuffered: number;
   readonly #stallMs: number;
+  readonly #frameBytes: number;
+  readonly #frameEvents: number;
   #closed = false;
 
   constructor(options: RunStreamsOptions) {
@@ -62,6 +71,8 @@ export class RunStreams {
     this.#lowWater = options.lowWaterBytes ?? 1024 * 1024;
     this.#maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
     this.#stallMs = options.stallMs ?? 30_000;
+    this.#frameBytes = options.maxFrameBytes ?? 64 * 1024;
+    this.#frameEvents = options.maxFrameEvents ?? 500;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: 4096, clientTracking: false });
     this.#tick = setInterval(() => this.#feedDue(), options.tickMs ?? 50);
     this.#tick.unref();
@@ -197,7 +208,12 @@ export class RunStreams {
         return;
       }
       client.stalledSince = undefined;
-      const page = this.#store.eventsAfter(client.runId, client.sent, PAGE_EVENTS, PAGE_BYTES);
+      const page = this.#store.eventsAfter(
+        client.runId,
+        client.sent,
+        this.#frameEvents,
+        this.#frameBytes,
+      );
       if (page.length === 0) {
         break;
       }

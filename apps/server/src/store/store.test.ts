@@ -118,4 +118,25 @@ describe('Store', () => {
     expect(second.jobVersions(job.id)?.map((v) => v.version)).toEqual([2, 1]);
     second.close();
   });
+
+  it('pages events by count and by bytes, never splitting an event and never returning none', () => {
+    const { store, run, append } = storeWithRun('pages');
+    const message = 'x'.repeat(1000);
+    append(
+      Array.from({ length: 10 }, () => ({
+        type: 'log' as const,
+        at: 0,
+        role: 'worker' as const,
+        index: 0,
+        level: 'info' as const,
+        message,
+      })),
+    );
+    const size = store.eventsAfter(run.id, 0, 1)[0]!.data.length;
+    expect(store.eventsAfter(run.id, 0, 4).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(store.eventsAfter(run.id, 2, 100, size * 3).map((e) => e.seq)).toEqual([3, 4, 5]);
+    expect(store.eventsAfter(run.id, 2, 100, size * 3 - 1).map((e) => e.seq)).toEqual([3, 4]);
+    expect(store.eventsAfter(run.id, 8, 100, 10).map((e) => e.seq)).toEqual([9]);
+    store.close();
+  });
 });

@@ -447,7 +447,10 @@ export class Store {
     })();
   }
 
-  /** Stored events after `after`, in order: at most `limit`, and about `maxBytes` of JSON. */
+  /**
+   * Stored events after `after`, in order: at most `limit`, and at most `maxBytes` of JSON (the
+   * first event always, however large).
+   */
   eventsAfter(runId: string, after: number, limit = 1000, maxBytes = 256 * 1024): StoredEvent[] {
     const out: StoredEvent[] = [];
     let bytes = 0;
@@ -456,11 +459,11 @@ export class Store {
         'SELECT seq, data FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
       )
       .iterate(runId, after, limit)) {
-      out.push(row);
       bytes += row.data.length;
-      if (bytes >= maxBytes) {
+      if (out.length > 0 && bytes > maxBytes) {
         break;
       }
+      out.push(row);
     }
     return out;
   }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import { Cell } from '../components/Cell';
 import { Callout, Empty, ErrorBox, Spinner } from '../components/Feedback';
 import { Icon } from '../components/Icon';
@@ -11,12 +11,23 @@ import { api, errorText } from '../lib/api';
 import { refreshJobs } from '../lib/data';
 import { formatCount, formatDuration, formatNumber, formatTime, timeAgo } from '../lib/format';
 import { schemaFields } from '../lib/job-model';
+import { usePaced } from '../lib/use-paced';
 import { linkClick, navigate } from '../lib/router';
 import { isTerminal } from '../run/run-store';
-import type { MetricSeries, RunStore, TimelineEvent } from '../run/run-store';
+import type { MetricSeries, RunPart, RunStore, TimelineEvent } from '../run/run-store';
 import { openRun, useRunSession } from '../run/run-session';
 import { useCellRunner } from '../state/cell-runners';
 import { refreshRuns, saveJob, useJobEditor } from '../state/job-store';
+
+const NO_VERSIONS: Record<RunPart, number> = {
+  timeline: 0,
+  logs: 0,
+  metrics: 0,
+  rows: 0,
+  summaries: 0,
+};
+
+const CHARTS_EVERY_MS = 500;
 
 const METRIC_ORDER = ['loss', 'accuracy', 'acc', 'val_loss', 'throughput', 'latency'];
 const UNITS: Record<string, string> = { throughput: 'records/s', latency: 'ms per record' };
@@ -73,6 +84,49 @@ function TimelineItem({ event }: { event: TimelineEvent }) {
     </div>
   );
 }
+
+/** The states and role changes of the run, oldest first; renders again when `version` changes. */
+const Timeline = memo(function Timeline({ store }: { store: RunStore; version: number }) {
+  return (
+    <div className="timeline" data-testid="timeline">
+      {store.timeline.length === 0 ? (
+        <div className="muted" style={{ padding: 10 }}>
+          No state changes yet.
+        </div>
+      ) : (
+        store.timeline.map((event) => <TimelineItem key={event.seq} event={event} />)
+      )}
+    </div>
+  );
+});
+
+/** The charts' smoothing; a control of its own, so that the run's updates leave it alone. */
+const SmoothingControl = memo(function SmoothingControl({
+  value,
+  onChange,
+}: {
+  value: number;
+  onChange: (value: number) => void;
+}) {
+  return (
+    <label className="row tight muted small-text" style={{ fontWeight: 400 }}>
+      smoothing
+      <input
+        type="range"
+        min={0}
+        max={0.99}
+        step={0.01}
+        value={value}
+        style={{ width: 110, accentColor: 'var(--accent)' }}
+        onChange={(e) => onChange(Number(e.target.value))}
+        data-testid="smoothing"
+      />
+      <span className="mono" style={{ width: 30 }}>
+        {value.toFixed(2)}
+      </span>
+    </label>
+  );
+});
 
 function Stats({ store, now }: { store: RunStore; now: number }) {
   const p = store.progress;
@@ -259,7 +313,7 @@ export function RunCell({
     if (!active) {
       return;
     }
-    const timer = setInterval(() => setNow(Date.now()), 500);
+    const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [active]);
 
@@ -316,10 +370,19 @@ export function RunCell({
   const run = useCallback(() => void start(), [start]);
   useCellRunner('run', run);
 
-  const metrics = useMemo(
-    () => (store === undefined ? [] : groupMetrics(store)),
+  // Each part of the view renders again only when its part of the store changed.
+  const versions = useMemo(
+    () => ({ ...(store?.versions ?? NO_VERSIONS) }),
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the store mutates; `version` says when
     [store, version],
+  );
+  // Charts redraw twice a second at most: a line moving ten times a second tells no more.
+  const metricsVersion = usePaced(versions.metrics, CHARTS_EVERY_MS);
+  const summariesVersion = usePaced(versions.summaries, CHARTS_EVERY_MS);
+  const metrics = useMemo(
+    () => (store === undefined ? [] : groupMetrics(store)),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the store mutates; the version says when
+    [store, metricsVersion],
   );
   const columns = useMemo(
     () => schemaFields(job.output?.schema).map((f) => f.name),
@@ -417,22 +480,7 @@ export function RunCell({
               <div className="section-title">
                 Metrics
                 <span className="spacer" />
-                <label className="row tight muted small-text" style={{ fontWeight: 400 }}>
-                  smoothing
-                  <input
-                    type="range"
-                    min={0}
-                    max={0.99}
-                    step={0.01}
-                    value={smoothing}
-                    style={{ width: 110, accentColor: 'var(--accent)' }}
-                    onChange={(e) => setSmoothing(Number(e.target.value))}
-                    data-testid="smoothing"
-                  />
-                  <span className="mono" style={{ width: 30 }}>
-                    {smoothing.toFixed(2)}
-                  </span>
-                </label>
+                <SmoothingControl value={smoothing} onChange={setSmoothing} />
               </div>
               {metrics.length === 0 ? (
                 <div className="muted small-text">
@@ -447,7 +495,7 @@ export function RunCell({
                       title={name}
                       unit={UNITS[name]}
                       series={series}
-                      version={version}
+                      version={metricsVersion}
                       xAxis={name === 'throughput' || name === 'latency' ? 'time' : 'step'}
                       smoothing={smoothing}
                     />
@@ -461,7 +509,12 @@ export function RunCell({
                 <div className="section-title">Tensor histograms</div>
                 <div className="histograms">
                   {[...store.summaries.entries()].map(([name, steps]) => (
-                    <HistogramChart key={name} name={name} steps={steps} version={version} />
+                    <HistogramChart
+                      key={name}
+                      name={name}
+                      steps={steps}
+                      version={summariesVersion}
+                    />
                   ))}
                 </div>
               </div>
@@ -470,7 +523,7 @@ export function RunCell({
             {job.output !== undefined || store.rowsReceived > 0 ? (
               <div>
                 <div className="section-title">Output</div>
-                <OutputTable key={runId} store={store} version={version} columns={columns} />
+                <OutputTable key={runId} store={store} version={versions.rows} columns={columns} />
               </div>
             ) : null}
 
@@ -479,22 +532,15 @@ export function RunCell({
               <LogView
                 key={runId}
                 store={store}
-                version={version}
+                version={versions.logs}
+                rolesVersion={versions.timeline}
                 runId={shared === true ? undefined : runId}
               />
             </div>
 
             <div>
               <div className="section-title">Timeline</div>
-              <div className="timeline" data-testid="timeline">
-                {store.timeline.length === 0 ? (
-                  <div className="muted" style={{ padding: 10 }}>
-                    No state changes yet.
-                  </div>
-                ) : (
-                  store.timeline.map((event) => <TimelineItem key={event.seq} event={event} />)
-                )}
-              </div>
+              <Timeline store={store} version={versions.timeline} />
             </div>
           </>
         )}

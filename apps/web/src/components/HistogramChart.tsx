@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { SummaryStudioEvent } from '@tfstream/studio-api';
 import { cssVar, prepareCanvas } from '../lib/css-var';
+import { queueDraw } from '../lib/draw-queue';
 import { formatNumber } from '../lib/format';
 import { useTheme } from '../lib/theme';
 import { useCanvasWidth } from './use-canvas-width';
@@ -11,7 +12,7 @@ const HEIGHT = 170;
  * TensorBoard's offset view: one ridge per reported step, oldest at the back. The slider picks
  * a step, drawn in the accent colour with its numbers.
  */
-export function HistogramChart({
+export const HistogramChart = memo(function HistogramChart({
   name,
   steps,
   version,
@@ -83,7 +84,7 @@ export function HistogramChart({
       ctx.textAlign = 'right';
       ctx.fillText(formatNumber(max), right, height - 4);
     };
-    draw();
+    return queueDraw(element, draw);
   }, [canvas, cssWidth, resized, steps, version, theme, selected]);
 
   const current = steps[selected];
@@ -116,4 +117,4 @@ export function HistogramChart({
       ) : null}
     </div>
   );
-}
+});

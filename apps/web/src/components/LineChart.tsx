@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { SERIES_COLORS, cssVar, prepareCanvas } from '../lib/css-var';
+import { queueDraw } from '../lib/draw-queue';
 import { formatNumber, formatTime } from '../lib/format';
 import { smooth } from '../lib/smooth';
 import { useTheme } from '../lib/theme';
@@ -34,7 +35,7 @@ function seriesLabel(s: MetricSeries): string {
  * One metric as lines (one per role that reports it), drawn on a canvas whenever the run store
  * changes, which the session batches to at most one redraw per animation frame.
  */
-export function LineChart({
+export const LineChart = memo(function LineChart({
   title,
   unit,
   series,
@@ -173,7 +174,7 @@ export function LineChart({
         ctx.stroke();
       }
     };
-    draw();
+    return queueDraw(element, draw);
   }, [canvas, cssWidth, resized, series, version, theme, hover, xAxis, smoothing]);
 
   const latest = series[0] === undefined ? undefined : series[0].ys.at(-1);
@@ -226,4 +227,4 @@ export function LineChart({
       ) : null}
     </div>
   );
-}
+});

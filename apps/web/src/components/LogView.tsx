@@ -1,7 +1,7 @@
-import { useEffect, useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { logsUrl } from '../lib/api';
 import { formatCount } from '../lib/format';
-import { isAtEnd, scrollToEnd, useVirtual } from '../lib/use-virtual';
+import { useVirtual } from '../lib/use-virtual';
 import type { LogFilter, LogLevel, LogRole } from '../run/log-filter';
 import { FilteredLogs, LOG_LEVELS, roleLabel } from '../run/log-filter';
 import type { RunStore } from '../run/run-store';
@@ -29,15 +29,20 @@ function Highlight({ text, search }: { text: string; search: string }) {
 
 /**
  * The run's log, per role: filter by role, index and level, search, download; virtualized, and
- * following the end until the user scrolls up.
+ * following the end until the user scrolls up. Renders again only when `version` (the store's
+ * log version) or its own state changes.
  */
-export function LogView({
+export const LogView = memo(function LogView({
   store,
   version,
+  rolesVersion,
   runId,
 }: {
   store: RunStore;
+  /** The store's log version. */
   version: number;
+  /** The store's version of roles (for the index filter). */
+  rolesVersion: number;
   runId: string | undefined;
 }) {
   const [role, setRole] = useState<LogRole | 'all'>('all');
@@ -60,21 +65,20 @@ export function LogView({
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the store mutates; `version` says when
     [filtered, store, version, filter],
   );
-  const { start, end, total, element, setElement, onScroll } = useVirtual(lines.length, ROW);
+  const { start, end, total, setElement, onScroll } = useVirtual({
+    count: lines.length,
+    rowHeight: ROW,
+    follow,
+    onFollowChange: setFollow,
+  });
   const indexes = useMemo(() => {
     const seen = new Set<number>();
     for (const r of store.roles.values()) {
       seen.add(r.index);
     }
     return [...seen].sort((a, b) => a - b);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [store, version]);
-
-  useEffect(() => {
-    if (follow) {
-      scrollToEnd(element);
-    }
-  }, [follow, lines.length, element]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the store mutates; the version says when
+  }, [store, rolesVersion]);
 
   return (
     <div data-testid="log-view">
@@ -142,18 +146,7 @@ export function LogView({
         )}
       </div>
       <div style={{ position: 'relative' }}>
-        <div
-          className="vlist"
-          style={{ height: HEIGHT }}
-          ref={setElement}
-          onScroll={(event) => {
-            onScroll(event);
-            const atEnd = isAtEnd(event.currentTarget, ROW);
-            if (atEnd !== follow) {
-              setFollow(atEnd);
-            }
-          }}
-        >
+        <div className="vlist" style={{ height: HEIGHT }} ref={setElement} onScroll={onScroll}>
           <div className="vlist-inner" style={{ height: Math.max(total, 1) }}>
             {lines.slice(start, end).map((line, i) => {
               const log = line.event;
@@ -197,4 +190,4 @@ export function LogView({
       </div>
     </div>
   );
-}
+});

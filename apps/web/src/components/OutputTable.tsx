@@ -1,8 +1,8 @@
-import { useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { Segmented } from './Controls';
 import { formatCell, formatCount } from '../lib/format';
-import { isAtEnd, scrollToEnd, useVirtual } from '../lib/use-virtual';
-import type { RunStore } from '../run/run-store';
+import { useVirtual } from '../lib/use-virtual';
+import type { OutputRow, RunStore } from '../run/run-store';
 
 const ROW = 24;
 const HEAD = 26;
@@ -18,17 +18,49 @@ function markFirstRow(store: RunStore): void {
   }
 }
 
+/** One row; renders again only when its row, place or columns change. */
+const OutputRowView = memo(function OutputRowView({
+  row,
+  top,
+  cols,
+  template,
+  writes,
+}: {
+  row: OutputRow;
+  top: number;
+  cols: readonly string[];
+  template: string;
+  writes: boolean;
+}) {
+  return (
+    <div
+      className="output-row"
+      data-testid="output-row"
+      data-key={row.key}
+      style={{ top, gridTemplateColumns: template }}
+    >
+      <div className="key">{row.key}</div>
+      {cols.map((c) => (
+        <div key={c}>{formatCell(row.row[c])}</div>
+      ))}
+      {writes ? <div className="muted">{row.writes > 1 ? `×${row.writes}` : ''}</div> : null}
+    </div>
+  );
+});
+
 /**
- * Output rows as they stream in: virtualized (only rows in view exist in the DOM), re-rendered
- * at most once per animation frame, in update-by-key mode (a row with a seen key replaces it) or
- * append mode (every row as it arrived), following the end until the user scrolls away.
+ * Output rows as they stream in: virtualized (only rows in view exist in the DOM, so a render
+ * costs the same for 100 rows or 100 000), re-rendered only when `version` (the store's rows
+ * version) changes, in update-by-key mode (a row with a seen key replaces it) or append mode
+ * (every row as it arrived), following the end until the user scrolls away.
  */
-export function OutputTable({
+export const OutputTable = memo(function OutputTable({
   store,
   version,
   columns,
 }: {
   store: RunStore;
+  /** The store's rows version. */
   version: number;
   columns: readonly string[];
 }) {
@@ -37,7 +69,13 @@ export function OutputTable({
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the store mutates; `version` says when
   const rows = useMemo(() => store.outputRows(mode), [store, mode, version]);
   const count = rows.length;
-  const { start, end, total, element, setElement, onScroll } = useVirtual(count, ROW, HEAD);
+  const { start, end, total, setElement, onScroll } = useVirtual({
+    count,
+    rowHeight: ROW,
+    offset: HEAD,
+    follow,
+    onFollowChange: setFollow,
+  });
   const first = rows[0];
   const cols = useMemo(
     () => (columns.length > 0 ? columns : Object.keys(first?.row ?? {})),
@@ -50,12 +88,6 @@ export function OutputTable({
       markFirstRow(store);
     }
   }, [count, store]);
-
-  useEffect(() => {
-    if (follow) {
-      scrollToEnd(element);
-    }
-  }, [follow, count, version, element]);
 
   return (
     <div data-testid="output-table" data-mode={mode} data-rows={count}>
@@ -83,18 +115,7 @@ export function OutputTable({
           follow
         </label>
       </div>
-      <div
-        className="vlist"
-        style={{ height: HEIGHT }}
-        ref={setElement}
-        onScroll={(event) => {
-          onScroll(event);
-          const atEnd = isAtEnd(event.currentTarget, ROW);
-          if (atEnd !== follow) {
-            setFollow(atEnd);
-          }
-        }}
-      >
+      <div className="vlist" style={{ height: HEIGHT }} ref={setElement} onScroll={onScroll}>
         <div className="vlist-inner" style={{ height: total, minWidth: 120 + cols.length * 110 }}>
           <div className="output-head" style={{ gridTemplateColumns: template }}>
             <div>key</div>
@@ -103,22 +124,17 @@ export function OutputTable({
             ))}
             {mode === 'update' ? <div title="times the key was written">writes</div> : null}
           </div>
+          {/* Keyed by position modulo the window's size: a row keeps its element while it stays
+              in view, and a row that comes into view takes the element of one that left. */}
           {rows.slice(start, end).map((r, i) => (
-            <div
-              key={mode === 'update' ? r.key : start + i}
-              className="output-row"
-              data-testid="output-row"
-              data-key={r.key}
-              style={{ top: HEAD + (start + i) * ROW, gridTemplateColumns: template }}
-            >
-              <div className="key">{r.key}</div>
-              {cols.map((c) => (
-                <div key={c}>{formatCell(r.row[c])}</div>
-              ))}
-              {mode === 'update' ? (
-                <div className="muted">{r.writes > 1 ? `×${r.writes}` : ''}</div>
-              ) : null}
-            </div>
+            <OutputRowView
+              key={(start + i) % (end - start)}
+              row={r}
+              top={HEAD + (start + i) * ROW}
+              cols={cols}
+              template={template}
+              writes={mode === 'update'}
+            />
           ))}
         </div>
         {count === 0 ? (
@@ -137,4 +153,4 @@ export function OutputTable({
       </div>
     </div>
   );
-}
+});

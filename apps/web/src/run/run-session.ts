@@ -1,7 +1,10 @@
-// The run the studio shows: its store, its socket, and a version React re-renders on, bumped at
-// most once per animation frame however fast events arrive. Also the e2e hooks (window.__tfstream).
+// The run the studio shows: its store, fed by its socket through an event pump (bounded slices),
+// and a version React re-renders on, bumped at a steady pace (render-pacer) however fast events
+// arrive. Also the e2e hooks (window.__tfstream).
 import { create } from 'zustand';
 import type { StudioEvent } from '@tfstream/studio-api';
+import { EventPump } from './event-pump';
+import { RenderPacer } from './render-pacer';
 import { RunStore } from './run-store';
 import type { SocketStatus } from './run-socket';
 import { RunSocket } from './run-socket';
@@ -9,7 +12,7 @@ import { RunSocket } from './run-socket';
 interface RunSessionState {
   runId: string | undefined;
   store: RunStore | undefined;
-  /** Bumped (per animation frame) when the store changed. */
+  /** Bumped (at most every 200 ms, in an animation frame) when the store changed. */
   version: number;
   socketStatus: SocketStatus | 'none';
 }
@@ -22,17 +25,8 @@ export const useRunSession = create<RunSessionState>(() => ({
 }));
 
 let socket: RunSocket | undefined;
-let frame = 0;
-
-function scheduleRender(): void {
-  if (frame !== 0) {
-    return;
-  }
-  frame = requestAnimationFrame(() => {
-    frame = 0;
-    useRunSession.setState({ version: useRunSession.getState().store?.version ?? 0 });
-  });
-}
+let pump: EventPump | undefined;
+let pacer: RenderPacer | undefined;
 
 /** Streams a run live (and everything it stored before). Keeps the session if it is that run. */
 export function openRun(runId: string): RunStore {
@@ -43,8 +37,15 @@ export function openRun(runId: string): RunStore {
   closeRun();
   const store = new RunStore();
   useRunSession.setState({ runId, store, version: 0, socketStatus: 'connecting' });
-  socket = new RunSocket(runId, store, {
-    onChange: scheduleRender,
+  const render = new RenderPacer(() => {
+    if (useRunSession.getState().store === store) {
+      useRunSession.setState({ version: store.version });
+    }
+  });
+  pacer = render;
+  pump = new EventPump(store, { onApplied: () => render.request() });
+  socket = new RunSocket(runId, pump, {
+    onChange: () => render.request(),
     onStatus: (socketStatus) => {
       if (useRunSession.getState().store === store) {
         useRunSession.setState({ socketStatus });
@@ -66,6 +67,10 @@ export function openSnapshot(runId: string, events: readonly StudioEvent[]): Run
 export function closeRun(): void {
   socket?.close();
   socket = undefined;
+  pump?.dispose();
+  pump = undefined;
+  pacer?.dispose();
+  pacer = undefined;
   useRunSession.setState({ runId: undefined, store: undefined, version: 0, socketStatus: 'none' });
 }
 

@@ -1,13 +1,14 @@
-// The WebSocket of one run. It keeps the store's last applied seq and, when the socket drops,
-// reconnects with `?after=<lastSeq>` and exponential backoff, so each event is applied once.
+// The WebSocket of one run. Its frames go to the run's event pump; when the socket drops, it
+// reconnects with `?after=<last seq received>` and exponential backoff, so each event arrives once.
 import type { ServerFrame } from '@tfstream/studio-api';
 import { RUN_STREAM_PATH } from '@tfstream/studio-api';
+import type { EventPump } from './event-pump';
 import type { RunStore } from './run-store';
 
 export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'ended' | 'closed';
 
 export interface RunSocketOptions {
-  /** Called after events were applied (at most once per frame). */
+  /** Called when the socket changed the store itself (the run's state from `hello`). */
   readonly onChange: () => void;
   readonly onStatus?: (status: SocketStatus) => void;
   readonly minDelayMs?: number;
@@ -31,13 +32,19 @@ export class RunSocket {
   private retry: ReturnType<typeof setTimeout> | undefined;
   private ping: ReturnType<typeof setInterval> | undefined;
   private disposed = false;
+  /** The run's `end` event came (it may still wait in the pump). */
+  private endReceived = false;
 
   constructor(
     readonly runId: string,
-    readonly store: RunStore,
+    readonly pump: EventPump,
     private readonly options: RunSocketOptions,
   ) {
     this.open();
+  }
+
+  get store(): RunStore {
+    return this.pump.store;
   }
 
   /** Closes the socket as a network failure would, to try out resuming (`__tfstream.dropSocket`). */
@@ -62,7 +69,7 @@ export class RunSocket {
       return;
     }
     this.setStatus(this.attempt === 0 && this.reconnects === 0 ? 'connecting' : 'reconnecting');
-    const ws = new WebSocket(streamUrl(this.runId, this.store.lastSeq));
+    const ws = new WebSocket(streamUrl(this.runId, this.pump.receivedSeq));
     this.ws = ws;
     ws.onopen = () => {
       if (this.ws !== ws) {
@@ -98,7 +105,7 @@ export class RunSocket {
       if (this.disposed) {
         return;
       }
-      if (this.status === 'ended' || this.store.ended) {
+      if (this.status === 'ended' || this.endReceived || this.store.ended) {
         this.setStatus('ended');
         return;
       }
@@ -116,9 +123,10 @@ export class RunSocket {
         }
         break;
       case 'events':
-        if (this.store.apply(frame.events) > 0) {
-          this.options.onChange();
+        if (frame.events.at(-1)?.type === 'end') {
+          this.endReceived = true;
         }
+        this.pump.push(frame.events);
         break;
       case 'end':
         this.setStatus('ended');

@@ -157,4 +157,15 @@ describe('RunStore', () => {
     expect(series.xs.at(-1)).toBe(1000);
     expect(series.xs).toEqual([...series.xs].sort((a, b) => a - b));
   });
+
+  it('versions each part of the run, so a view redraws only what changed', () => {
+    const store = new RunStore();
+    store.apply([output(1, [['a', 1]]), log(2)]);
+    expect(store.versions).toEqual({ timeline: 0, logs: 1, metrics: 0, rows: 1, summaries: 0 });
+    store.apply([log(3), log(4)]);
+    expect(store.versions).toMatchObject({ logs: 3, rows: 1 });
+    store.apply([{ type: 'state', seq: 5, at: at++, state: 'running', reason: '' }]);
+    expect(store.versions).toMatchObject({ timeline: 1, logs: 3, rows: 1 });
+    expect(store.version).toBe(3);
+  });
 });

@@ -61,6 +61,9 @@ export interface StoredLog {
   readonly event: LogStudioEvent;
 }
 
+/** Parts of a run that change independently: `timeline` is the states and the roles. */
+export type RunPart = 'timeline' | 'logs' | 'metrics' | 'rows' | 'summaries';
+
 const TERMINAL: readonly RunState[] = ['finished', 'failed', 'cancelled'];
 
 export function isTerminal(state: RunState | undefined): boolean {
@@ -92,6 +95,14 @@ export class RunStore {
   gaps = 0;
   /** Bumped on every change, for subscribers that redraw on change. */
   version = 0;
+  /** Bumped per part of the run that changed, so that a view redraws only those parts. */
+  readonly versions: Record<RunPart, number> = {
+    timeline: 0,
+    logs: 0,
+    metrics: 0,
+    rows: 0,
+    summaries: 0,
+  };
 
   state: RunState | undefined;
   timeline: TimelineEvent[] = [];
@@ -170,6 +181,7 @@ export class RunStore {
       case 'state':
         this.state = event.state;
         this.pushTimeline(event);
+        this.versions.timeline++;
         break;
       case 'role':
         this.roles.set(`${event.role} ${event.index}`, {
@@ -181,6 +193,7 @@ export class RunStore {
           at: event.at,
         });
         this.pushTimeline(event);
+        this.versions.timeline++;
         break;
       case 'log':
         this.logs.push({ ordinal: this.logsTotal++, event });
@@ -189,18 +202,23 @@ export class RunStore {
           this.sourceErrors.push(event);
           trimFront(this.sourceErrors, 200);
         }
+        this.versions.logs++;
         break;
       case 'metric':
         this.point(event.name, event.role, event.index, event.step, event.value);
+        this.versions.metrics++;
         break;
       case 'progress':
         this.applyProgress(event);
+        this.versions.metrics++;
         break;
       case 'output':
         this.applyOutput(event.seq, event.rows);
+        this.versions.rows++;
         break;
       case 'summary':
         this.applySummary(event);
+        this.versions.summaries++;
         break;
       case 'end':
         this.applyEnd(event);
