@@ -9,10 +9,11 @@ const RATE = 10_000;
 // Three seconds of streaming, within the server's per-run bound of 100 000 stored output rows (a
 // client that falls further behind than that would see a gap, which the store counts).
 const RECORDS = 30_000;
-// Target 200 ms; the 2-core box (which also runs the server, the run's workers and Chromium)
-// is measured and recorded, and only a loose bound is asserted.
+// Target 200 ms, met here (max 140 ms). The 2-core box also runs the server, the run's workers
+// and Chromium, so a noisy neighbour can stretch one task: the figure and whether it met the
+// target go to metrics.json, and twice the target fails the test.
 const LONG_TASK_TARGET_MS = 200;
-const LONG_TASK_BOUND_MS = 2500;
+const LONG_TASK_BOUND_MS = 2 * LONG_TASK_TARGET_MS;
 
 interface Hooks {
   outputRows: number;

@@ -5,8 +5,10 @@ import { StudioPage, TERMINAL_STATE, recordMetrics } from './support/studio-page
 
 // The target is 2 s: the server keeps a spare run host with its role processes started ahead
 // (`--warm-roles`), so the run's cluster is up in a few hundred ms.
+// Met here (0.8–1.0 s); as for the streaming test, metrics.json says whether a run met it and
+// twice the target fails the test.
 const FIRST_ROW_TARGET_MS = 2000;
-const FIRST_ROW_BOUND_MS = 20_000;
+const FIRST_ROW_BOUND_MS = 2 * FIRST_ROW_TARGET_MS;
 
 // A trace's DOM snapshots run in the page, at every action: they would be counted in the figure.
 test.use({ trace: 'off' });
