@@ -117,11 +117,21 @@ export class StudioPage {
   async screenshotCells(prefix: string): Promise<string[]> {
     mkdirSync(SCREENSHOTS, { recursive: true });
     const paths: string[] = [];
+    const viewport = this.page.viewportSize();
     for (const id of CELLS) {
       const path = join(SCREENSHOTS, `${prefix}-${id}.png`);
       const cell = this.cell(id);
+      // A cell taller than the window would be cut off where the window ends (its virtualized
+      // table and log render only what is in view): the window grows to hold it for the picture.
+      const box = await cell.boundingBox();
+      if (viewport !== null && box !== null && box.height + 40 > viewport.height) {
+        await this.page.setViewportSize({ ...viewport, height: Math.ceil(box.height + 80) });
+      }
       await cell.scrollIntoViewIfNeeded();
       await cell.screenshot({ path, animations: 'disabled' });
+      if (viewport !== null) {
+        await this.page.setViewportSize(viewport);
+      }
       paths.push(path);
     }
     return paths;
