@@ -66,16 +66,42 @@ export class StudioPage {
     return this.page.getByTestId('status-badge');
   }
 
-  /** Screenshots each of the five cells into test-results/e2e/screenshots/<prefix>-<cell>.png. */
+  /**
+   * Screenshots each of the five cells into test-results/e2e/screenshots/<prefix>-<cell>.png.
+   * The notebook scrolls in a container of the page's height, and Chromium paints nothing of it
+   * beyond that: a cell taller than the window would come out cut off below the fold (the run
+   * cell's output table, logs and timeline blank). So the window is made as tall as the cell for
+   * its screenshot, and put back after.
+   */
   async screenshotCells(prefix: string): Promise<string[]> {
     mkdirSync(SCREENSHOTS, { recursive: true });
+    const viewport = this.page.viewportSize();
     const paths: string[] = [];
-    for (const id of CELLS) {
-      const path = join(SCREENSHOTS, `${prefix}-${id}.png`);
-      const cell = this.cell(id);
-      await cell.scrollIntoViewIfNeeded();
-      await cell.screenshot({ path, animations: 'disabled' });
-      paths.push(path);
+    try {
+      for (const id of CELLS) {
+        const path = join(SCREENSHOTS, `${prefix}-${id}.png`);
+        const cell = this.cell(id);
+        await cell.scrollIntoViewIfNeeded();
+        const height = (await cell.boundingBox())?.height ?? 0;
+        if (viewport !== null) {
+          // The window less what is not the notebook (the top bar), plus a margin around the cell.
+          const chrome = await this.page.evaluate(
+            () => window.innerHeight - (document.querySelector('.main .scroll')?.clientHeight ?? 0),
+          );
+          const needed = Math.ceil(height) + chrome + 48;
+          await this.page.setViewportSize({
+            width: viewport.width,
+            height: Math.max(viewport.height, needed),
+          });
+          await cell.scrollIntoViewIfNeeded();
+        }
+        await cell.screenshot({ path, animations: 'disabled' });
+        paths.push(path);
+      }
+    } finally {
+      if (viewport !== null) {
+        await this.page.setViewportSize(viewport);
+      }
     }
     return paths;
   }
