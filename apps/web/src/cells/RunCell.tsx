@@ -128,6 +128,11 @@ const SmoothingControl = memo(function SmoothingControl({
   );
 });
 
+/** A latency in ms short enough for its card: one decimal below 100 ms, none above. */
+function latencyText(ms: number): string {
+  return ms < 100 ? ms.toFixed(1) : String(Math.round(ms));
+}
+
 function Stats({ store, now }: { store: RunStore; now: number }) {
   const p = store.progress;
   const o = store.outcome;
@@ -145,7 +150,7 @@ function Stats({ store, now }: { store: RunStore; now: number }) {
       'latency p50 / p99',
       p?.latencyP50Ms === undefined
         ? '—'
-        : `${p.latencyP50Ms.toFixed(1)} / ${p.latencyP99Ms?.toFixed(1) ?? '—'} ms`,
+        : `${latencyText(p.latencyP50Ms)} / ${p.latencyP99Ms === undefined ? '—' : latencyText(p.latencyP99Ms)} ms`,
     ],
     ['output rows', formatCount(store.rowsReceived)],
     ['elapsed', store.startedAt === undefined && o === undefined ? '—' : formatDuration(elapsed)],

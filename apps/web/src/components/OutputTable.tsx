@@ -23,12 +23,15 @@ const OutputRowView = memo(function OutputRowView({
   row,
   top,
   cols,
+  numeric,
   template,
   writes,
 }: {
   row: OutputRow;
   top: number;
   cols: readonly string[];
+  /** Columns whose values are numbers, aligned right. */
+  numeric: ReadonlySet<string>;
   template: string;
   writes: boolean;
 }) {
@@ -41,9 +44,11 @@ const OutputRowView = memo(function OutputRowView({
     >
       <div className="key">{row.key}</div>
       {cols.map((c) => (
-        <div key={c}>{formatCell(row.row[c])}</div>
+        <div key={c} className={numeric.has(c) ? 'num' : undefined}>
+          {formatCell(row.row[c])}
+        </div>
       ))}
-      {writes ? <div className="muted">{row.writes > 1 ? `×${row.writes}` : ''}</div> : null}
+      {writes ? <div className="muted num">{row.writes > 1 ? `×${row.writes}` : ''}</div> : null}
     </div>
   );
 });
@@ -80,6 +85,10 @@ export const OutputTable = memo(function OutputTable({
   const cols = useMemo(
     () => (columns.length > 0 ? columns : Object.keys(first?.row ?? {})),
     [columns, first],
+  );
+  const numeric = useMemo(
+    () => new Set(cols.filter((c) => typeof first?.row[c] === 'number')),
+    [cols, first],
   );
   const template = `minmax(90px, 0.7fr) ${cols.map(() => 'minmax(90px, 1fr)').join(' ')}${mode === 'update' ? ' 64px' : ''}`;
 
@@ -120,9 +129,15 @@ export const OutputTable = memo(function OutputTable({
           <div className="output-head" style={{ gridTemplateColumns: template }}>
             <div>key</div>
             {cols.map((c) => (
-              <div key={c}>{c}</div>
+              <div key={c} className={numeric.has(c) ? 'num' : undefined}>
+                {c}
+              </div>
             ))}
-            {mode === 'update' ? <div title="times the key was written">writes</div> : null}
+            {mode === 'update' ? (
+              <div className="num" title="times the key was written">
+                writes
+              </div>
+            ) : null}
           </div>
           {/* Keyed by position modulo the window's size: a row keeps its element while it stays
               in view, and a row that comes into view takes the element of one that left. */}
@@ -132,6 +147,7 @@ export const OutputTable = memo(function OutputTable({
               row={r}
               top={HEAD + (start + i) * ROW}
               cols={cols}
+              numeric={numeric}
               template={template}
               writes={mode === 'update'}
             />
