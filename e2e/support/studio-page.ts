@@ -67,6 +67,53 @@ export class StudioPage {
   }
 
   /**
+   * Moves the mouse over `word` on the line of the model code that contains `context` (scrolling
+   * the editor until that line is rendered), as a user pointing at a symbol would.
+   */
+  async hoverCode(context: string, word: string): Promise<void> {
+    const editor = this.cell('code').locator('.monaco-editor').first();
+    const line = editor.locator('.view-line').filter({ hasText: context }).first();
+    await editor.locator('.view-lines').hover({ position: { x: 10, y: 10 } });
+    await expect(async () => {
+      if ((await line.count()) === 0) {
+        await this.page.mouse.wheel(0, 120);
+      }
+      await expect(line).toBeVisible({ timeout: 500 });
+    }).toPass({ timeout: 20_000 });
+    const point = await line.evaluate(
+      (element, [wanted, symbol]) => {
+        const nodes: { node: Node; from: number }[] = [];
+        let text = '';
+        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+          nodes.push({ node, from: text.length });
+          text += node.textContent ?? '';
+        }
+        // Monaco renders spaces as U+00A0.
+        const at = text.replace(/\u00a0/g, ' ').indexOf(wanted!);
+        const start = at + wanted!.indexOf(symbol!);
+        if (at < 0 || start < at) {
+          return undefined;
+        }
+        const locate = (offset: number) => {
+          const hit = nodes.findLast((n) => n.from <= offset)!;
+          return [hit.node, offset - hit.from] as const;
+        };
+        const range = document.createRange();
+        range.setStart(...locate(start));
+        range.setEnd(...locate(start + symbol!.length));
+        const rect = range.getBoundingClientRect();
+        return { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2 };
+      },
+      [context, word] as const,
+    );
+    if (point === undefined) {
+      throw new Error(`"${word}" is not in the line "${context}" of the model code`);
+    }
+    await this.page.mouse.move(point.x, point.y);
+  }
+
+  /**
    * Screenshots each of the five cells into test-results/e2e/screenshots/<prefix>-<cell>.png.
    * The notebook scrolls in a container of the page's height, and Chromium paints nothing of it
    * beyond that: a cell taller than the window would come out cut off below the fold (the run
