@@ -183,7 +183,7 @@ function Progress({ store }: { store: RunStore }) {
   const ratio = done ? 1 : Math.min(1, p.recordsOut / p.total);
   return (
     <div data-testid="progress" data-ratio={ratio.toFixed(3)}>
-      <div className="row small-text" style={{ marginBottom: 4 }}>
+      <div className="row small-text progress-label">
         <span>
           {formatCount(done ? p.total : p.recordsOut)} of {formatCount(p.total)} records
         </span>

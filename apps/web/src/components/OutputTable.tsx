@@ -115,9 +115,11 @@ export const OutputTable = memo(function OutputTable({
           ]}
         />
         <span className="spacer" />
-        <span className="muted small-text" data-testid="output-count">
-          {formatCount(count)} rows
-          {mode === 'update' ? ` · ${formatCount(store.rowsReceived)} received` : ''}
+        <span className="muted small-text output-count" data-testid="output-count">
+          <span>
+            {formatCount(count)} rows
+            {mode === 'update' ? ` · ${formatCount(store.rowsReceived)} received` : ''}
+          </span>
         </span>
         <label className="check small-text">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />{' '}
